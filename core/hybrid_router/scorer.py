@@ -1,0 +1,223 @@
+"""The scorer: query text -> P(the small model's answer is good enough).
+
+``QualityGapScorer`` is a scikit-learn estimator (parameters only in ``__init__``, ``fit``
+returns self, fitted state ends in ``_``). It embeds queries with the encoder, makes the Hybrid
+LLM labels from the two models' scores, and fits a swappable head: any scikit-learn regressor
+(its prediction is clipped to [0, 1]) or classifier with ``predict_proba``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.utils.validation import check_is_fitted
+
+from .encoders import DEFAULT_ENCODER, Encoder, embed, encoder_name, get_encoder
+from .labels import LABEL_MODES, find_t_star, make_labels
+
+logger = logging.getLogger(__name__)
+
+Features = Literal["embedding", "text+embedding", "text"]
+FEATURES: tuple[str, ...] = ("embedding", "text+embedding", "text")
+TEXT_COLUMN = "text"
+
+
+def seed_mlp_head(random_state: int | None = 0, **hparam: Any) -> BaseEstimator:
+    """The seed's (LLMRouter's) head: MLPRegressor(128, 64), relu, adam, max_iter 300."""
+    from sklearn.neural_network import MLPRegressor
+
+    params: dict[str, Any] = {"hidden_layer_sizes": (128, 64), "activation": "relu", "solver": "adam", "max_iter": 300}
+    params.update(hparam)
+    params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    params.setdefault("random_state", random_state)
+    return MLPRegressor(**params)
+
+
+def default_head(features: str = "embedding", random_state: int | None = 0) -> BaseEstimator:
+    """The library's default head for ``features`` (see BENCHMARKS.md for why)."""
+    return seed_mlp_head(random_state=random_state)
+
+
+class QualityGapScorer(BaseEstimator):
+    """Predicts, from the query alone, the probability that the small model is good enough.
+
+    Parameters
+    ----------
+    encoder : str or object with ``encode(list[str]) -> ndarray``, default "all-MiniLM-L6-v2"
+        Embeds queries. Ignored when ``features="text"``.
+    head : scikit-learn estimator, optional
+        Regressor (prediction clipped to [0, 1]) or classifier with ``predict_proba``.
+        Defaults to ``default_head(features)``. With ``features`` other than "embedding" the
+        head receives a pandas DataFrame with a ``text`` column (and ``e0..eD`` embedding
+        columns), so a ``ColumnTransformer`` can route each to its transformer.
+    features : {"embedding", "text+embedding", "text"}
+        What the head sees.
+    router_mode : {"deterministic", "probabilistic", "transformed"}
+        Label mode (``hybrid_router.labels``).
+    router_tau : float
+        Temperature of the probabilistic labels.
+    cache_dir : path, False or None
+        Embedding cache; None uses the default directory, False disables it.
+    show_progress : bool
+        Show a tqdm bar while embedding training data.
+    random_state : int or None
+        Seed of the default head.
+    """
+
+    def __init__(
+        self,
+        encoder: str | Encoder | None = DEFAULT_ENCODER,
+        head: BaseEstimator | None = None,
+        features: Features = "embedding",
+        router_mode: str = "deterministic",
+        router_tau: float = 0.1,
+        cache_dir: str | Path | None | bool = None,
+        show_progress: bool = False,
+        random_state: int | None = 0,
+    ) -> None:
+        self.encoder = encoder
+        self.head = head
+        self.features = features
+        self.router_mode = router_mode
+        self.router_tau = router_tau
+        self.cache_dir = cache_dir
+        self.show_progress = show_progress
+        self.random_state = random_state
+
+    # -- training ------------------------------------------------------------------------
+    def fit(self, queries: Sequence[str], q_small: Sequence[float], q_large: Sequence[float]) -> "QualityGapScorer":
+        """Make labels from the two models' scores and fit the head on the queries' features."""
+        self._validate_params_()
+        queries = _as_texts(queries)
+        q_small = np.asarray(q_small, dtype=float)
+        q_large = np.asarray(q_large, dtype=float)
+        if not (len(queries) == len(q_small) == len(q_large)):
+            raise ValueError(f"queries ({len(queries)}), q_small ({len(q_small)}) and q_large ({len(q_large)}) differ in length.")
+        y = make_labels(q_small, q_large, self.router_mode, self.router_tau)
+        self.t_star_ = find_t_star(q_small, q_large) if self.router_mode == "transformed" else 0.0
+        if np.ptp(y) == 0:
+            raise ValueError(
+                f"All {len(y)} training labels are {y[0]:g} ({self.router_mode} mode): the small model is "
+                f"{'always' if y[0] >= 0.5 else 'never'} good enough here, so there is nothing to learn. "
+                "Use more or more varied data, or another router_mode."
+            )
+        X = self.features_for(queries, training=True)
+        self.head_ = self._fit_head(X, y)
+        self.label_mean_ = float(np.mean(y))
+        self.n_train_ = len(queries)
+        self.encoder_name_ = None if self.features == "text" else encoder_name(self.encoder)
+        return self
+
+    def fit_features(self, X: Any, y: np.ndarray) -> "QualityGapScorer":
+        """Fit the head on precomputed features and labels (evaluation reuses one embedding pass)."""
+        self._validate_params_()
+        self.head_ = self._fit_head(X, np.asarray(y, float))
+        self.t_star_ = 0.0
+        self.label_mean_ = float(np.mean(y))
+        self.n_train_ = len(y)
+        self.encoder_name_ = None if self.features == "text" else encoder_name(self.encoder)
+        return self
+
+    def _validate_params_(self) -> None:
+        if self.router_mode not in LABEL_MODES:
+            raise ValueError(f"router_mode must be one of {', '.join(LABEL_MODES)}, got '{self.router_mode}'.")
+        if self.features not in FEATURES:
+            raise ValueError(f"features must be one of {', '.join(FEATURES)}, got '{self.features}'.")
+        if self.router_tau <= 0:
+            raise ValueError(f"router_tau must be > 0, got {self.router_tau}.")
+
+    def _fit_head(self, X: Any, y: np.ndarray) -> BaseEstimator:
+        head = clone(self.head) if self.head is not None else default_head(self.features, self.random_state)
+        if not is_classifier(head) and not hasattr(head, "predict_proba"):
+            return head.fit(X, y)
+        if np.all((y == 0) | (y == 1)):
+            return head.fit(X, y.astype(int))
+        # Soft labels for a classifier: each row counts as class 1 with weight y and class 0 with 1 - y.
+        X2 = _stack_rows(X, X)
+        y2 = np.concatenate([np.ones_like(y), np.zeros_like(y)]).astype(int)
+        w2 = np.concatenate([y, 1.0 - y])
+        return head.fit(X2, y2, **_sample_weight_kwargs(head, w2))
+
+    # -- scoring -------------------------------------------------------------------------
+    def score(self, queries: Sequence[str] | str) -> np.ndarray:
+        """P(small is good enough) for each query, in [0, 1]."""
+        check_is_fitted(self, "head_")
+        if isinstance(queries, str):
+            queries = [queries]
+        return self.score_features(self.features_for(_as_texts(queries)))
+
+    def score_features(self, X: Any) -> np.ndarray:
+        """Scores for precomputed features (as returned by ``features_for``)."""
+        check_is_fitted(self, "head_")
+        head = self.head_
+        if hasattr(head, "predict_proba"):
+            proba = head.predict_proba(X)
+            classes = list(getattr(head, "classes_", [0, 1]))
+            scores = proba[:, classes.index(1)] if 1 in classes else proba[:, -1]
+        else:
+            scores = head.predict(X)
+        return np.clip(np.asarray(scores, dtype=float).ravel(), 0.0, 1.0)
+
+    def features_for(self, queries: list[str], training: bool = False) -> Any:
+        """What the head sees for these queries: embeddings, or a DataFrame with text too."""
+        if self.features == "text":
+            return _frame(queries, None)
+        if training or len(queries) > 32:
+            X = embed(queries, self.encoder, self.cache_dir, show_progress=self.show_progress and training)
+        else:
+            # One live query: skip the cache (its lookup and write would cost more than they save).
+            X = np.asarray(get_encoder(self.encoder).encode(queries), dtype=np.float32)
+        expected = getattr(self, "n_embedding_dims_", None)
+        if training:
+            self.n_embedding_dims_ = int(X.shape[1])
+        elif expected is not None and X.shape[1] != expected:
+            raise ValueError(
+                f"The encoder gives {X.shape[1]}-dimensional vectors but this scorer was trained on "
+                f"{expected}-dimensional ones from '{getattr(self, 'encoder_name_', None)}'. Use the same encoder."
+            )
+        return X if self.features == "embedding" else _frame(queries, X)
+
+
+def _as_texts(queries: Sequence[str]) -> list[str]:
+    texts = list(queries)
+    for i, q in enumerate(texts):
+        if not isinstance(q, str):
+            raise TypeError(f"query {i} is {type(q).__name__}, expected str.")
+    if not texts:
+        raise ValueError("No queries given.")
+    return texts
+
+
+def _frame(queries: list[str], X: np.ndarray | None) -> Any:
+    import pandas as pd
+
+    frame = pd.DataFrame({TEXT_COLUMN: queries})
+    if X is not None:
+        emb = pd.DataFrame(X, columns=[f"e{i}" for i in range(X.shape[1])])
+        frame = pd.concat([frame, emb], axis=1)
+    return frame
+
+
+def embedding_columns(n: int) -> list[str]:
+    """Column names of the embedding part of a text+embedding frame (for ColumnTransformer)."""
+    return [f"e{i}" for i in range(n)]
+
+
+def _stack_rows(a: Any, b: Any) -> Any:
+    if hasattr(a, "iloc"):
+        import pandas as pd
+
+        return pd.concat([a, b], ignore_index=True)
+    return np.concatenate([a, b])
+
+
+def _sample_weight_kwargs(head: BaseEstimator, weights: np.ndarray) -> dict[str, Any]:
+    steps = getattr(head, "steps", None)
+    if steps:
+        return {f"{steps[-1][0]}__sample_weight": weights}
+    return {"sample_weight": weights}
