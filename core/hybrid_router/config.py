@@ -171,7 +171,7 @@ class RouterConfig(_Strict):
             return None
         p = Path(path).expanduser()
         if not p.is_absolute() and self.source_dir is not None:
-            p = self.source_dir / p
+            p = (self.source_dir / p).resolve()
         return p
 
     def head_params(self) -> dict[str, Any]:

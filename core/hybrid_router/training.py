@@ -78,9 +78,14 @@ def load_datasets(config: RouterConfig) -> tuple[RoutingDataset, RoutingDataset 
         small_model=small, large_model=large, model_specs=specs or None, decontaminate=config.decontaminate
     )
     if dp.routing_data_train:
-        train = RoutingDataset.from_file(config.resolve(dp.routing_data_train), **kwargs)
+        train_path, test_path = config.resolve(dp.routing_data_train), config.resolve(dp.routing_data_test)
+        if test_path is not None and test_path.resolve() == train_path.resolve():
+            # One file for both (as in LLMRouter's DC-Router data): its `split` field separates them.
+            full = RoutingDataset.from_file(train_path, **kwargs)
+            return full.split(config.test_size, config.random_state)
+        train = RoutingDataset.from_file(train_path, **kwargs)
         kwargs.update(small_model=train.small_model, large_model=train.large_model)
-        test = RoutingDataset.from_file(config.resolve(dp.routing_data_test), **kwargs) if dp.routing_data_test else None
+        test = RoutingDataset.from_file(test_path, **kwargs) if test_path is not None else None
         return train, test
     if dp.routing_data:
         full = RoutingDataset.from_file(config.resolve(dp.routing_data), **kwargs)
