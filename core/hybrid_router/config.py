@@ -39,6 +39,8 @@ class ModelSpec(_Strict):
     """Name used in decisions and in the routing data's score columns."""
     model: str | None = None
     """How to build the model, as LangChain's ``init_chat_model`` names it (``openai:gpt-4o-mini``)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra keyword arguments for ``init_chat_model`` (``temperature``, ``base_url``, ``max_tokens``...)."""
     input_cost_per_1m: float = Field(0.0, ge=0)
     """USD per 1M input (prompt) tokens."""
     output_cost_per_1m: float = Field(0.0, ge=0)
