@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -36,9 +36,8 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import LLM, ToolSelection
 
 if TYPE_CHECKING:
-    from llama_index.core.tools.types import BaseTool
-
     from hybrid_router import RoutingDecision
+    from llama_index.core.tools.types import BaseTool
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,9 @@ DECISION_KEY = "hybrid_router"
 _DECISION_KWARG = "hybrid_router_decision"
 """Internal kwarg that carries a step's decision from ``_prepare_chat_with_tools`` to ``chat``."""
 
-RouteOn = Union[Literal["last_user", "last_message", "conversation"], Callable[[Sequence[ChatMessage]], str]]
+RouteOn = (
+    Literal["last_user", "last_message", "conversation"] | Callable[[Sequence[ChatMessage]], str]
+)
 
 
 def routed_text(messages: Sequence[ChatMessage], route_on: RouteOn = "last_user") -> str:
@@ -71,7 +72,9 @@ def routed_text(messages: Sequence[ChatMessage], route_on: RouteOn = "last_user"
     return texts[-1][1] if texts else ""
 
 
-def _step_messages(user_msg: str | ChatMessage | None, chat_history: list[ChatMessage] | None) -> list[ChatMessage]:
+def _step_messages(
+    user_msg: str | ChatMessage | None, chat_history: list[ChatMessage] | None
+) -> list[ChatMessage]:
     """The messages of one tool-calling step, as ``FunctionCallingLLM.chat_with_tools`` receives them."""
     messages = list(chat_history or [])
     if isinstance(user_msg, str):
@@ -123,9 +126,13 @@ class HybridRouterLLM(FunctionCallingLLM):
             response = await agent.run("...")
     """
 
-    router: Any = Field(exclude=True, description="A trained hybrid_router.HybridRouter (decide/adecide).")
+    router: Any = Field(
+        exclude=True, description="A trained hybrid_router.HybridRouter (decide/adecide)."
+    )
     """The router: scores the routed text, returns a ``RoutingDecision``."""
-    small: LLM = Field(description="The cheap model: gets a call when the router predicts it is good enough.")
+    small: LLM = Field(
+        description="The cheap model: gets a call when the router predicts it is good enough."
+    )
     """The small (cheap) LLM."""
     large: LLM = Field(description="The strong model: gets every other call.")
     """The large (expensive) LLM."""
@@ -138,8 +145,10 @@ class HybridRouterLLM(FunctionCallingLLM):
     @field_validator("router")
     @classmethod
     def _check_router(cls, router: Any) -> Any:
-        if not (callable(getattr(router, "decide", None)) and callable(getattr(router, "adecide", None))):
-            raise ValueError(
+        if not (
+            callable(getattr(router, "decide", None)) and callable(getattr(router, "adecide", None))
+        ):
+            raise ValueError(  # noqa: TRY004 (pydantic turns ValueError into a ValidationError)
                 f"router must be a hybrid_router.HybridRouter (with decide/adecide), got {type(router).__name__}. "
                 "Train one (HybridRouter.fit / from_yaml) or load one (HybridRouter.load(path))."
             )
@@ -166,28 +175,39 @@ class HybridRouterLLM(FunctionCallingLLM):
             context_window=min(small.context_window, large.context_window),
             num_output=min(small.num_output, large.num_output),
             is_chat_model=small.is_chat_model and large.is_chat_model,
-            is_function_calling_model=small.is_function_calling_model and large.is_function_calling_model,
+            is_function_calling_model=small.is_function_calling_model
+            and large.is_function_calling_model,
             model_name=f"hybrid-router({small.model_name}|{large.model_name})",
-            system_role=small.system_role if small.system_role == large.system_role else MessageRole.SYSTEM,
+            system_role=small.system_role
+            if small.system_role == large.system_role
+            else MessageRole.SYSTEM,
         )
 
     # -- deciding ------------------------------------------------------------------------
-    def _child(self, decision: "RoutingDecision") -> LLM:
+    def _child(self, decision: RoutingDecision) -> LLM:
         return self.small if decision.route == "small" else self.large
 
-    def _decision_for(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> "RoutingDecision":
+    def _decision_for(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> RoutingDecision:
         """The step's decision: carried in ``kwargs`` by ``_prepare_chat_with_tools``, else made now."""
         decision = kwargs.pop(_DECISION_KWARG, None)
-        return decision if decision is not None else self.router.decide(routed_text(messages, self.route_on))
+        return (
+            decision
+            if decision is not None
+            else self.router.decide(routed_text(messages, self.route_on))
+        )
 
-    async def _adecision_for(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> "RoutingDecision":
+    async def _adecision_for(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> RoutingDecision:
         decision = kwargs.pop(_DECISION_KWARG, None)
         if decision is not None:
             return decision
         return await self.router.adecide(routed_text(messages, self.route_on))
 
     @staticmethod
-    def _annotate(response: Any, decision: "RoutingDecision") -> Any:
+    def _annotate(response: Any, decision: RoutingDecision) -> Any:
         """Put the decision in the response's ``additional_kwargs`` (and ``raw`` if it is a dict or empty)."""
         meta = decision.as_metadata()
         response.additional_kwargs = {**(response.additional_kwargs or {}), DECISION_KEY: meta}
@@ -227,7 +247,9 @@ class HybridRouterLLM(FunctionCallingLLM):
         return gen()
 
     @llm_chat_callback()
-    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
         decision = await self._adecision_for(messages, kwargs)
         stream = await self._child(decision).astream_chat(messages, **kwargs)
 
@@ -241,16 +263,22 @@ class HybridRouterLLM(FunctionCallingLLM):
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         decision = self.router.decide(prompt)
-        return self._annotate(self._child(decision).complete(prompt, formatted=formatted, **kwargs), decision)
+        return self._annotate(
+            self._child(decision).complete(prompt, formatted=formatted, **kwargs), decision
+        )
 
     @llm_completion_callback()
-    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
         decision = await self.router.adecide(prompt)
         response = await self._child(decision).acomplete(prompt, formatted=formatted, **kwargs)
         return self._annotate(response, decision)
 
     @llm_completion_callback()
-    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
         decision = self.router.decide(prompt)
         stream = self._child(decision).stream_complete(prompt, formatted=formatted, **kwargs)
 
@@ -276,7 +304,7 @@ class HybridRouterLLM(FunctionCallingLLM):
     # -- tool calling --------------------------------------------------------------------
     def _prepare_chat_with_tools(
         self,
-        tools: Sequence["BaseTool"],
+        tools: Sequence[BaseTool],
         user_msg: str | ChatMessage | None = None,
         chat_history: list[ChatMessage] | None = None,
         verbose: bool = False,
@@ -287,10 +315,12 @@ class HybridRouterLLM(FunctionCallingLLM):
         """Decide this step once, let the chosen child format the tools, carry the decision to ``chat``."""
         decision = kwargs.pop(_DECISION_KWARG, None)
         if decision is None:
-            decision = self.router.decide(routed_text(_step_messages(user_msg, chat_history), self.route_on))
+            decision = self.router.decide(
+                routed_text(_step_messages(user_msg, chat_history), self.route_on)
+            )
         child = self._child(decision)
         if not isinstance(child, FunctionCallingLLM):
-            raise ValueError(
+            raise TypeError(
                 f"HybridRouterLLM chose the {decision.route} model ({type(child).__name__}), which does not "
                 "support function calling; give FunctionCallingLLM children for tools and agents."
             )
@@ -308,7 +338,7 @@ class HybridRouterLLM(FunctionCallingLLM):
     def _validate_chat_with_tools_response(
         self,
         response: ChatResponse,
-        tools: Sequence["BaseTool"],
+        tools: Sequence[BaseTool],
         allow_parallel_tool_calls: bool = False,
         **kwargs: Any,
     ) -> ChatResponse:
@@ -327,20 +357,24 @@ class HybridRouterLLM(FunctionCallingLLM):
         """Parsed by the child that produced ``response`` (read from its decision)."""
         child = self._child_for_response(response)
         if not isinstance(child, FunctionCallingLLM):
-            raise ValueError(
+            raise TypeError(
                 f"The {type(child).__name__} child does not support function calling; "
                 "give FunctionCallingLLM children for tools and agents."
             )
-        return child.get_tool_calls_from_response(response, error_on_no_tool_call=error_on_no_tool_call, **kwargs)
+        return child.get_tool_calls_from_response(
+            response, error_on_no_tool_call=error_on_no_tool_call, **kwargs
+        )
 
     async def _adecide_tools_step(
         self, user_msg: str | ChatMessage | None, chat_history: list[ChatMessage] | None
-    ) -> "RoutingDecision":
-        return await self.router.adecide(routed_text(_step_messages(user_msg, chat_history), self.route_on))
+    ) -> RoutingDecision:
+        return await self.router.adecide(
+            routed_text(_step_messages(user_msg, chat_history), self.route_on)
+        )
 
     async def achat_with_tools(
         self,
-        tools: Sequence["BaseTool"],
+        tools: Sequence[BaseTool],
         user_msg: str | ChatMessage | None = None,
         chat_history: list[ChatMessage] | None = None,
         verbose: bool = False,
@@ -352,13 +386,18 @@ class HybridRouterLLM(FunctionCallingLLM):
         if _DECISION_KWARG not in kwargs:
             kwargs[_DECISION_KWARG] = await self._adecide_tools_step(user_msg, chat_history)
         return await super().achat_with_tools(
-            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            **kwargs,
         )
 
     async def astream_chat_with_tools(
         self,
-        tools: Sequence["BaseTool"],
+        tools: Sequence[BaseTool],
         user_msg: str | ChatMessage | None = None,
         chat_history: list[ChatMessage] | None = None,
         verbose: bool = False,
@@ -370,6 +409,11 @@ class HybridRouterLLM(FunctionCallingLLM):
         if _DECISION_KWARG not in kwargs:
             kwargs[_DECISION_KWARG] = await self._adecide_tools_step(user_msg, chat_history)
         return await super().astream_chat_with_tools(
-            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            **kwargs,
         )

@@ -84,14 +84,20 @@ class HybridLLMSelector(BaseSelector):
         large_choice: Choice name that stands for the large model.
     """
 
-    def __init__(self, router: "HybridRouter", small_choice: str = "small", large_choice: str = "large") -> None:
-        if not (callable(getattr(router, "decide", None)) and callable(getattr(router, "adecide", None))):
+    def __init__(
+        self, router: HybridRouter, small_choice: str = "small", large_choice: str = "large"
+    ) -> None:
+        if not (
+            callable(getattr(router, "decide", None)) and callable(getattr(router, "adecide", None))
+        ):
             raise TypeError(
                 f"router must be a hybrid_router.HybridRouter (with decide/adecide), got {type(router).__name__}. "
                 "Train one (HybridRouter.fit / from_yaml) or load one (HybridRouter.load(path))."
             )
         if small_choice.strip().lower() == large_choice.strip().lower():
-            raise ValueError(f"small_choice and large_choice are both '{small_choice}'; give two different names.")
+            raise ValueError(
+                f"small_choice and large_choice are both '{small_choice}'; give two different names."
+            )
         self._router = router
         self._small_choice = small_choice
         self._large_choice = large_choice
@@ -99,16 +105,17 @@ class HybridLLMSelector(BaseSelector):
     @classmethod
     def from_defaults(
         cls,
-        router: "HybridRouter | None" = None,
+        router: HybridRouter | None = None,
         path: str | Path | None = None,
         small_choice: str = "small",
         large_choice: str = "large",
-        trust_pickle: bool = False,
-    ) -> "HybridLLMSelector":
+        **load_kwargs: Any,
+    ) -> HybridLLMSelector:
         """A selector from a router object, or from a saved model or a YAML config at ``path``.
 
         ``path`` ending in ``.yaml``/``.yml`` goes through ``HybridRouter.from_yaml`` (loads the
-        trained model the config names, or trains it); any other path through ``HybridRouter.load``.
+        trained model the config names, or trains it); any other path through
+        ``HybridRouter.load``. ``load_kwargs`` are passed on (``trust_pickle``, ``encoder``).
         """
         if router is None:
             if path is None:
@@ -120,13 +127,13 @@ class HybridLLMSelector(BaseSelector):
 
             path = Path(path)
             if path.suffix in (".yaml", ".yml"):
-                router = HybridRouter.from_yaml(path, trust_pickle=trust_pickle)
+                router = HybridRouter.from_yaml(path, **load_kwargs)
             else:
-                router = HybridRouter.load(path, trust_pickle=trust_pickle)
+                router = HybridRouter.load(path, **load_kwargs)
         return cls(router, small_choice=small_choice, large_choice=large_choice)
 
     @property
-    def router(self) -> "HybridRouter":
+    def router(self) -> HybridRouter:
         """The router that makes the decisions."""
         return self._router
 
@@ -147,14 +154,22 @@ class HybridLLMSelector(BaseSelector):
                 f"got {len(choices)}: {names}. Give two tools, named '{self._small_choice}' and "
                 f"'{self._large_choice}' (or small first, large second)."
             )
-        small_names = {self._small_choice.strip().lower(), str(getattr(self._router, "small_model", "")).lower()}
-        large_names = {self._large_choice.strip().lower(), str(getattr(self._router, "large_model", "")).lower()}
+        small_names = {
+            self._small_choice.strip().lower(),
+            str(getattr(self._router, "small_model", "")).lower(),
+        }
+        large_names = {
+            self._large_choice.strip().lower(),
+            str(getattr(self._router, "large_model", "")).lower(),
+        }
         small_names.discard("")
         large_names.discard("")
         labels = [_label(c) for c in choices]
         sides = [
-            "small" if label in small_names and label not in large_names
-            else "large" if label in large_names and label not in small_names
+            "small"
+            if label in small_names and label not in large_names
+            else "large"
+            if label in large_names and label not in small_names
             else None
             for label in labels
         ]
@@ -166,11 +181,15 @@ class HybridLLMSelector(BaseSelector):
         if sides[0] == "large" or sides[1] == "small":
             return 1, 0
         if sides == [None, None]:
-            logger.debug("choices %s are not named %s/%s: by position, 0 = small, 1 = large",
-                         labels, self._small_choice, self._large_choice)
+            logger.debug(
+                "choices %s are not named %s/%s: by position, 0 = small, 1 = large",
+                labels,
+                self._small_choice,
+                self._large_choice,
+            )
         return 0, 1
 
-    def _result(self, choices: Sequence[ToolMetadata], decision: "RoutingDecision") -> SelectorResult:
+    def _result(self, choices: Sequence[ToolMetadata], decision: RoutingDecision) -> SelectorResult:
         small_index, large_index = self.choice_indices(choices)
         index = small_index if decision.route == "small" else large_index
         relation = ">=" if decision.route == "small" else "<"
