@@ -7,6 +7,7 @@ its ``response_metadata``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from langchain_core.language_models.chat_models import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.config import set_config_context
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, model_validator
@@ -73,6 +75,42 @@ def routed_text(messages: Sequence[BaseMessage], how: RoutedText = "last_human")
     raise ValueError(
         f"routed_text must be 'last_human', 'last_input', 'conversation' or a callable, got {how!r}."
     )
+
+
+# The child is called inside a context whose "current config" is its own: a RunnableBinding child
+# (bind_tools) merges the ambient config into the one it is given, and inside a RunnableSequence
+# that would re-parent the child's run under the sequence instead of under this model's run.
+def _call_in(context_config: RunnableConfig, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with set_config_context(context_config) as ctx:
+        return ctx.run(fn, *args, **kwargs)
+
+
+async def _acall_in(context_config: RunnableConfig, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with set_config_context(context_config) as ctx:
+        return await asyncio.create_task(fn(*args, **kwargs), context=ctx)
+
+
+def _iter_in(context_config: RunnableConfig, fn: Callable[..., Iterator[Any]], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    with set_config_context(context_config) as ctx:
+        iterator = ctx.run(lambda: iter(fn(*args, **kwargs)))
+        done = object()
+        while (item := ctx.run(next, iterator, done)) is not done:
+            yield item
+
+
+async def _aiter_in(context_config: RunnableConfig, fn: Callable[..., AsyncIterator[Any]], *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    with set_config_context(context_config) as ctx:
+        iterator = ctx.run(lambda: fn(*args, **kwargs).__aiter__())
+
+        async def step() -> Any:
+            try:
+                return await iterator.__anext__()
+            except StopAsyncIteration:
+                return done
+
+        done = object()
+        while (item := await asyncio.create_task(step(), context=ctx)) is not done:
+            yield item
 
 
 def _load_router(router: Any, trust_pickle: bool) -> HybridRouter:
@@ -340,7 +378,8 @@ class ChatHybridRouter(BaseChatModel):
                 self._emit(manager, run_manager, decision)
             child, call_kwargs = self._child(route, kwargs)
             try:
-                message = child.invoke(messages, config=self._config(manager, route), stop=stop or self.stop, **call_kwargs)
+                config = self._config(manager, route)
+                message = _call_in(config, child.invoke, messages, config=config, stop=stop or self.stop, **call_kwargs)
             except Exception as exc:
                 self._note(exc, decision, route)
                 if error is not None or not self.fallback_to_other:
@@ -366,9 +405,8 @@ class ChatHybridRouter(BaseChatModel):
                 await manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=run_manager.run_id)
             child, call_kwargs = self._child(route, kwargs)
             try:
-                message = await child.ainvoke(
-                    messages, config=self._config(manager, route), stop=stop or self.stop, **call_kwargs
-                )
+                config = self._config(manager, route)
+                message = await _acall_in(config, child.ainvoke, messages, config=config, stop=stop or self.stop, **call_kwargs)
             except Exception as exc:
                 self._note(exc, decision, route)
                 if error is not None or not self.fallback_to_other:
@@ -412,7 +450,8 @@ class ChatHybridRouter(BaseChatModel):
             child, call_kwargs = self._child(route, kwargs)
             started = False
             try:
-                for chunk in child.stream(messages, config=self._config(manager, route), stop=stop or self.stop, **call_kwargs):
+                config = self._config(manager, route)
+                for chunk in _iter_in(config, child.stream, messages, config=config, stop=stop or self.stop, **call_kwargs):
                     started = True
                     yield self._chunk(chunk)  # the base class reports each chunk to run_manager
             except Exception as exc:
@@ -441,9 +480,8 @@ class ChatHybridRouter(BaseChatModel):
             child, call_kwargs = self._child(route, kwargs)
             started = False
             try:
-                async for chunk in child.astream(
-                    messages, config=self._config(manager, route), stop=stop or self.stop, **call_kwargs
-                ):
+                config = self._config(manager, route)
+                async for chunk in _aiter_in(config, child.astream, messages, config=config, stop=stop or self.stop, **call_kwargs):
                     started = True
                     yield self._chunk(chunk)  # the base class reports each chunk to run_manager
             except Exception as exc:
