@@ -307,6 +307,7 @@ def threshold_for(
     q_large: Any,
     target_large_share: float | None = None,
     max_quality_drop: float | None = None,
+    max_threshold: float | None = None,
 ) -> dict[str, Any]:
     """The operating point for a large-call budget or a quality floor, on held-out data.
 
@@ -316,6 +317,9 @@ def threshold_for(
       (ties in score can make the share land below the target);
     - ``max_quality_drop`` (relative, 0.01 = 1%): the point with the fewest large calls whose
       quality is >= large_only - d * |large_only| (the cost-advantage point).
+
+    ``max_threshold`` keeps only thresholds a router accepts: ``HybridRouter`` passes 1.0, so
+    queries scored exactly 1.0 stay small even for a 100% budget.
 
     Returns ``threshold``, ``large_share``, ``quality``, ``small_only``, ``large_only``,
     ``oracle``, ``gap_recovered`` (share of the small-to-large gap this point recovers),
@@ -327,13 +331,21 @@ def threshold_for(
             "and max_quality_drop (e.g. 0.01: quality within 1% of large-only)."
         )
     c = routing_curve(scores, q_small, q_large)
+    allowed = np.ones(c.thresholds.size, bool) if max_threshold is None else c.thresholds <= max_threshold
     if target_large_share is not None:
         if not 0.0 <= target_large_share <= 1.0:
             raise ValueError(f"target_large_share must be in [0, 1] (0.3 = 30% of calls), got {target_large_share}.")
-        i = int(np.flatnonzero(c.large_share <= target_large_share + 1e-12)[-1])
+        i = int(np.flatnonzero(allowed & (c.large_share <= target_large_share + 1e-12))[-1])
     else:
         floor = _quality_floor(c.large_only, float(max_quality_drop))  # type: ignore[arg-type]
-        i = int(np.flatnonzero(c.quality >= floor - _tol(floor))[0])
+        ok = np.flatnonzero(allowed & (c.quality >= floor - _tol(floor)))
+        if ok.size == 0:
+            raise ValueError(
+                f"No threshold <= {max_threshold:g} keeps quality within {max_quality_drop:.2%} of large-only "
+                f"({c.large_only:.4g}): some queries score {float(np.max(scores)):.4g}. Allow a larger drop, or use "
+                "target_large_share."
+            )
+        i = int(ok[0])
     quality = float(c.quality[i])
     gap = c.gap
     _, qs, ql = _check(scores, q_small, q_large)

@@ -232,7 +232,7 @@ class HybridRouter:
         scores = self.scorer.score(dataset.queries)
         point = threshold_for(
             scores, dataset.q_small, dataset.q_large,
-            target_large_share=target_large_share, max_quality_drop=max_quality_drop,
+            target_large_share=target_large_share, max_quality_drop=max_quality_drop, max_threshold=1.0,
         )
         self.threshold = float(point["threshold"])
         self.info["calibration"] = {k: v for k, v in point.items()} | {"n": len(dataset), "data_source": dataset.source}

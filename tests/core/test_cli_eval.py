@@ -194,3 +194,19 @@ def test_calibrate_rejects_share_out_of_range(trained, data_file, capsys):
     with pytest.raises(SystemExit):
         cli_main(["calibrate", "--model", str(trained), "--data", str(data_file), "--target-large-share", "30"])
     assert "0.3 = 30%" in capsys.readouterr().err
+
+
+def test_router_calibrate_python_api(tmp_path):
+    from tests.fakes import make_router
+
+    router = make_router()
+    queries, q_small, q_large = synthetic_data(80, seed=5)
+    data = RoutingDataset(queries, q_small, q_large, "small-llm", "large-llm", source="held-out")
+    point = router.calibrate(data, target_large_share=0.25, save_to=tmp_path / "m.skops")
+    assert point["large_share"] <= 0.25 + 1e-9
+    assert router.threshold == point["threshold"] <= 1.0
+    loaded = HybridRouter.load(tmp_path / "m.skops", encoder=router.scorer.encoder)
+    assert loaded.threshold == point["threshold"]
+    assert loaded.info["calibration"]["large_share"] == point["large_share"]
+    with pytest.raises(ValueError, match="exactly one"):
+        router.calibrate(data, target_large_share=0.3, max_quality_drop=0.01)

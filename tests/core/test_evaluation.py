@@ -233,3 +233,13 @@ def test_to_dict_thins_long_curves_and_keeps_ends() -> None:
     assert len(data["curve"]["large_share"]) == 101
     assert data["curve"]["large_share"][0] == 0.0 and data["curve"]["large_share"][-1] == 1.0
     assert data["curve_points_total"] == 3001
+
+
+def test_threshold_for_max_threshold_keeps_top_scores_small() -> None:
+    # Scores clipped at 1.0: no threshold <= 1 sends the top query large.
+    s = [0.1, 0.4, 0.6, 1.0]
+    assert threshold_for(s, QS, QL, target_large_share=1.0)["threshold"] > 1.0
+    point = threshold_for(s, QS, QL, target_large_share=1.0, max_threshold=1.0)
+    assert point["threshold"] <= 1.0 and point["large_share"] == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="No threshold <= 1"):
+        threshold_for(s, [0, 0, 0, 0], [1, 1, 1, 1], max_quality_drop=0.0, max_threshold=1.0)
