@@ -24,7 +24,10 @@ logger = logging.getLogger(__name__)
 
 Features = Literal["embedding", "text+embedding", "text"]
 FEATURES: tuple[str, ...] = ("embedding", "text+embedding", "text")
-TEXT_COLUMN = "text"
+TEXT_COLUMN = 0
+"""Column of the query text in "text+embedding" features."""
+EMBEDDING_COLUMNS = slice(1, None)
+"""Columns of the embedding in "text+embedding" features."""
 
 
 def seed_mlp_head(random_state: int | None = 0, **hparam: Any) -> BaseEstimator:
@@ -52,9 +55,10 @@ class QualityGapScorer(BaseEstimator):
         Embeds queries. Ignored when ``features="text"``.
     head : scikit-learn estimator, optional
         Regressor (prediction clipped to [0, 1]) or classifier with ``predict_proba``.
-        Defaults to ``default_head(features)``. With ``features`` other than "embedding" the
-        head receives a pandas DataFrame with a ``text`` column (and ``e0..eD`` embedding
-        columns), so a ``ColumnTransformer`` can route each to its transformer.
+        Defaults to ``default_head(features)``. With ``features="text"`` the head receives a
+        1-D object array of query texts; with "text+embedding" a 2-D object array, the text in
+        column ``TEXT_COLUMN`` and the embedding in ``EMBEDDING_COLUMNS``, so a
+        ``ColumnTransformer`` can route each to its transformer.
     features : {"embedding", "text+embedding", "text"}
         What the head sees.
     router_mode : {"deterministic", "probabilistic", "transformed"}
@@ -164,7 +168,7 @@ class QualityGapScorer(BaseEstimator):
         return np.clip(np.asarray(scores, dtype=float).ravel(), 0.0, 1.0)
 
     def features_for(self, queries: list[str], training: bool = False) -> Any:
-        """What the head sees for these queries: embeddings, or a DataFrame with text too."""
+        """What the head sees for these queries: embeddings, texts, or both (see ``_frame``)."""
         if self.features == "text":
             return _frame(queries, None)
         if training or len(queries) > 32:
@@ -193,26 +197,21 @@ def _as_texts(queries: Sequence[str]) -> list[str]:
     return texts
 
 
-def _frame(queries: list[str], X: np.ndarray | None) -> Any:
-    import pandas as pd
-
-    frame = pd.DataFrame({TEXT_COLUMN: queries})
-    if X is not None:
-        emb = pd.DataFrame(X, columns=[f"e{i}" for i in range(X.shape[1])])
-        frame = pd.concat([frame, emb], axis=1)
+def _frame(queries: list[str], X: np.ndarray | None) -> np.ndarray:
+    """Text features without pandas: a 1-D object array of texts, or texts in column 0 and the
+    embedding in columns 1.. of a 2-D object array (select them with ``TEXT_COLUMN`` and
+    ``EMBEDDING_COLUMNS`` in a ``ColumnTransformer``)."""
+    texts = np.empty(len(queries), dtype=object)
+    texts[:] = queries
+    if X is None:
+        return texts
+    frame = np.empty((len(queries), 1 + X.shape[1]), dtype=object)
+    frame[:, TEXT_COLUMN] = texts
+    frame[:, EMBEDDING_COLUMNS] = X.astype(np.float64)
     return frame
 
 
-def embedding_columns(n: int) -> list[str]:
-    """Column names of the embedding part of a text+embedding frame (for ColumnTransformer)."""
-    return [f"e{i}" for i in range(n)]
-
-
 def _stack_rows(a: Any, b: Any) -> Any:
-    if hasattr(a, "iloc"):
-        import pandas as pd
-
-        return pd.concat([a, b], ignore_index=True)
     return np.concatenate([a, b])
 
 
