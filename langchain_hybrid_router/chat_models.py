@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
+from typing import NamedTuple
+from uuid import UUID
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +27,8 @@ from langchain_core.language_models.chat_models import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.runnables.config import set_config_context
+from langchain_core.runnables.config import ensure_config, set_config_context
+from langchain_core.utils.uuid import uuid7
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, model_validator
@@ -75,6 +79,42 @@ def routed_text(messages: Sequence[BaseMessage], how: RoutedText = "last_human")
     raise ValueError(
         f"routed_text must be 'last_human', 'last_input', 'conversation' or a callable, got {how!r}."
     )
+
+
+class _Parent(NamedTuple):
+    """This model's run, as the child's callback manager needs it."""
+
+    run_id: UUID
+    handlers: list[Any]
+    tags: list[str]
+    metadata: dict[str, Any]
+
+
+# BaseChatModel.stream() does not hand its run manager to _stream, so stream()/astream() below
+# pre-assign the run id and leave (run id, config) here; _stream reads it before its first yield.
+_STREAM_PARENT: ContextVar[tuple[UUID, RunnableConfig] | None] = ContextVar("hybrid_router_stream_parent", default=None)
+
+
+def _parent_of(run_manager: Any) -> _Parent | None:
+    """The parent for the child's run: from the run manager, or from what stream() left."""
+    pending = _STREAM_PARENT.get()
+    _STREAM_PARENT.set(None)
+    if run_manager is not None:
+        return _Parent(
+            run_manager.run_id,
+            list(run_manager.inheritable_handlers),
+            list(run_manager.inheritable_tags or []),
+            dict(run_manager.inheritable_metadata or {}),
+        )
+    if pending is None:
+        return None
+    run_id, config = pending
+    manager = CallbackManager.configure(
+        inheritable_callbacks=config.get("callbacks"),
+        inheritable_tags=config.get("tags"),
+        inheritable_metadata=config.get("metadata"),
+    )
+    return _Parent(run_id, list(manager.inheritable_handlers), list(manager.inheritable_tags), dict(manager.inheritable_metadata))
 
 
 # The child is called inside a context whose "current config" is its own: a RunnableBinding child
@@ -296,20 +336,20 @@ class ChatHybridRouter(BaseChatModel):
                 kwargs.setdefault(name, getattr(self, name))
         return child, kwargs
 
-    def _child_callbacks(self, run_manager: Any, decision: RoutingDecision, asynchronous: bool) -> Any:
+    def _child_callbacks(self, parent: _Parent | None, decision: RoutingDecision, asynchronous: bool) -> Any:
         """A callback manager that nests the child's run under this run (STYLE.md's recipe)."""
-        if run_manager is None:
+        if parent is None:
             return None
         meta = {f"hybrid_router_{k}" if not k.startswith("router_") else k: v for k, v in decision.as_metadata().items()}
         manager_cls = AsyncCallbackManager if asynchronous else CallbackManager
         manager = manager_cls(
-            handlers=list(run_manager.inheritable_handlers),
-            inheritable_handlers=list(run_manager.inheritable_handlers),
-            parent_run_id=run_manager.run_id,
-            tags=list(run_manager.inheritable_tags or []),
-            inheritable_tags=list(run_manager.inheritable_tags or []),
-            metadata=dict(run_manager.inheritable_metadata or {}),
-            inheritable_metadata=dict(run_manager.inheritable_metadata or {}),
+            handlers=list(parent.handlers),
+            inheritable_handlers=list(parent.handlers),
+            parent_run_id=parent.run_id,
+            tags=list(parent.tags),
+            inheritable_tags=list(parent.tags),
+            metadata=dict(parent.metadata),
+            inheritable_metadata=dict(parent.metadata),
         )
         # The child's tokens are re-emitted by this run; "nostream" keeps LangGraph from streaming them twice.
         manager.add_tags([f"hybrid_router:{decision.route}", "nostream"], inherit=False)
@@ -351,9 +391,9 @@ class ChatHybridRouter(BaseChatModel):
         other = "large" if decision.route == "small" else "small"
         return [decision.route, other] if self.fallback_to_other else [decision.route]
 
-    def _emit(self, manager: Any, run_manager: Any, decision: RoutingDecision) -> None:
-        if manager is not None:
-            manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=run_manager.run_id)
+    def _emit(self, manager: Any, parent: _Parent | None, decision: RoutingDecision) -> None:
+        if manager is not None and parent is not None:
+            manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=parent.run_id)
 
     def _result(self, message: BaseMessage, decision: RoutingDecision, extra: dict[str, Any]) -> ChatResult:
         meta = self._annotate(message, decision, extra)
@@ -370,12 +410,13 @@ class ChatHybridRouter(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        parent = _parent_of(run_manager)
         decision = self._decide(messages, kwargs)
         error: BaseException | None = None
         for route in self._routes(decision):
-            manager = self._child_callbacks(run_manager, decision, asynchronous=False)
+            manager = self._child_callbacks(parent, decision, asynchronous=False)
             if error is None:
-                self._emit(manager, run_manager, decision)
+                self._emit(manager, parent, decision)
             child, call_kwargs = self._child(route, kwargs)
             try:
                 config = self._config(manager, route)
@@ -397,12 +438,13 @@ class ChatHybridRouter(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        parent = _parent_of(run_manager)
         decision = await self._adecide(messages, kwargs)
         error: BaseException | None = None
         for route in self._routes(decision):
-            manager = self._child_callbacks(run_manager, decision, asynchronous=True)
-            if error is None and manager is not None:
-                await manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=run_manager.run_id)
+            manager = self._child_callbacks(parent, decision, asynchronous=True)
+            if error is None and manager is not None and parent is not None:
+                await manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=parent.run_id)
             child, call_kwargs = self._child(route, kwargs)
             try:
                 config = self._config(manager, route)
@@ -418,6 +460,36 @@ class ChatHybridRouter(BaseChatModel):
         raise RuntimeError("unreachable")  # pragma: no cover
 
     # -- streaming -----------------------------------------------------------------------------------
+    def _should_stream(self, *, async_api: bool, run_manager: Any = None, **kwargs: Any) -> bool:
+        # invoke() routes in _generate, which has the run manager to nest the child under (the
+        # child streams to streaming handlers itself); stream()/astream() route in _stream/_astream.
+        if not kwargs.get("stream"):
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
+    def stream(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> Iterator[AIMessageChunk]:
+        config = ensure_config(config)
+        config["run_id"] = config.get("run_id") or uuid7()
+        _STREAM_PARENT.set((config["run_id"], config))
+        try:
+            yield from super().stream(input, config, stop=stop, **kwargs)
+        finally:
+            _STREAM_PARENT.set(None)
+
+    async def astream(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AsyncIterator[AIMessageChunk]:
+        config = ensure_config(config)
+        config["run_id"] = config.get("run_id") or uuid7()
+        _STREAM_PARENT.set((config["run_id"], config))
+        try:
+            async for chunk in super().astream(input, config, stop=stop, **kwargs):
+                yield chunk
+        finally:
+            _STREAM_PARENT.set(None)
+
     def _chunk(self, chunk: BaseMessage) -> ChatGenerationChunk:
         """A child's chunk re-emitted: decision-colliding metadata renamed, position left to us."""
         if not isinstance(chunk, AIMessageChunk):
@@ -441,12 +513,13 @@ class ChatHybridRouter(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        parent = _parent_of(run_manager)
         decision = self._decide(messages, kwargs)
         error: BaseException | None = None
         for route in self._routes(decision):
-            manager = self._child_callbacks(run_manager, decision, asynchronous=False)
+            manager = self._child_callbacks(parent, decision, asynchronous=False)
             if error is None:
-                self._emit(manager, run_manager, decision)
+                self._emit(manager, parent, decision)
             child, call_kwargs = self._child(route, kwargs)
             started = False
             try:
@@ -471,12 +544,13 @@ class ChatHybridRouter(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        parent = _parent_of(run_manager)
         decision = await self._adecide(messages, kwargs)
         error: BaseException | None = None
         for route in self._routes(decision):
-            manager = self._child_callbacks(run_manager, decision, asynchronous=True)
-            if error is None and manager is not None:
-                await manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=run_manager.run_id)
+            manager = self._child_callbacks(parent, decision, asynchronous=True)
+            if error is None and manager is not None and parent is not None:
+                await manager.on_custom_event(DECISION_EVENT, decision.as_metadata(), run_id=parent.run_id)
             child, call_kwargs = self._child(route, kwargs)
             started = False
             try:
