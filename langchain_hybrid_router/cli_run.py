@@ -42,7 +42,9 @@ def _routed_model(args: argparse.Namespace, config: RouterConfig) -> tuple["Hybr
     models = load_pair_models(pair)
     from .chat_models import ChatHybridRouter
 
-    return router, pair, ChatHybridRouter(router=router, small=models["small"], large=models["large"])
+    chat = ChatHybridRouter(router=router, small=models["small"], large=models["large"],
+                            fallback_to_other=bool(getattr(args, "fallback", False)))
+    return router, pair, chat
 
 
 @dataclass
@@ -207,6 +209,8 @@ def _answer_record(tally: CostTally, row: dict[str, Any], message: "BaseMessage"
         "model": tally.pair.spec_for(route).model, "router_score": meta.get("router_score"),
         "router_threshold": meta.get("router_threshold"), "usage": usage,
         "cost_usd": None if cost is None else round(cost, 8), "error": None,
+        **({"fallback_from": meta["fallback_from"], "fallback_error": meta.get("fallback_error")}
+           if meta.get("fallback_from") else {}),
     }
 
 
@@ -263,6 +267,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--small-model", help="LangChain model string for the small model, e.g. openai:gpt-4o-mini")
     p.add_argument("--large-model", help="LangChain model string for the large model, e.g. openai:gpt-4o")
     p.add_argument("--system", help="system prompt put at the start of the conversation")
+    p.add_argument("--fallback", action="store_true", help="retry a failed model call on the other model")
     p.set_defaults(func=cmd_chat)
 
 
@@ -344,6 +349,8 @@ def _chat_turn(console: "Console", chat: "BaseChatModel", history: list["BaseMes
     extra = ""
     if usage:
         extra = f" · {usage['total_tokens']} tokens" + (f" · ${cost:.6f}" if cost is not None else "")
+    if meta.get("fallback_from"):
+        extra += f" [yellow](fallback: the {meta['fallback_from']} model failed)[/]"
     console.print(_decision_line(route, tally.pair.spec_for(route), meta.get("router_score"),
                                  meta.get("router_threshold")) + extra)
 

@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a router per the config and save it")
     p.add_argument("--config", required=True, help="YAML config (ours or LLMRouter's hybrid_llm.yaml)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--fallback", action="store_true", help="retry a failed model call on the other model")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("infer", help="route queries (and, without --route-only, call the chosen model)")
@@ -176,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--large-model", help="LangChain model string for the large model, e.g. openai:gpt-4o")
     p.add_argument("--concurrency", type=int, default=4, help="concurrent model calls (default 4)")
     p.add_argument("--resume", action="store_true", help="skip ids already in --output (.jsonl)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--fallback", action="store_true", help="retry a failed model call on the other model")
     p.set_defaults(func=cmd_infer)
 
     _add_late_commands(sub)

@@ -144,3 +144,15 @@ def test_ctrl_c_in_a_real_process_then_resume(tmp_path, config):
     assert done.returncode == 0, done.stderr
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert sorted(ids) == sorted(f"q{i}" for i in range(60)) and len(set(ids)) == 60
+
+
+def test_fallback_answers_with_the_other_model_and_says_so(tmp_path, config):
+    config = write_config(tmp_path, small="fake:small?fail_on=hello")
+    out = tmp_path / "out.jsonl"
+    assert cli_main(["infer", "--config", str(config), "--input", str(_input(tmp_path)), "--output", str(out),
+                     "--fallback"]) == 0
+    records = _records(out)
+    moved = [r for r in records if r.get("fallback_from")]
+    assert moved and all(r["route"] == "large" and r["answer"].startswith("large #1") for r in moved)
+    assert all("provider refused" in r["fallback_error"] for r in moved)
+    assert all(r["error"] is None for r in records)

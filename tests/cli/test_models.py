@@ -99,3 +99,12 @@ def test_given_chat_models_are_used_as_they_are(config):
     assert chat.small is mine and chat.invoke("hello weather").text.startswith("mine #1")
     assert chat.invoke("prove the theorem").text.startswith("other #1")
     assert isinstance(chat.invoke("hello"), AIMessage)
+
+
+def test_model_kwargs_from_the_config_reach_the_model(tmp_path, config):
+    text = config.read_text().replace("output_cost_per_1m: 0.6}", "output_cost_per_1m: 0.6, model_kwargs: {fail_on: weather}}")
+    config.write_text(text)
+    chat = chat_router_from_config(config)
+    assert chat.small.fail_on == "weather"
+    with pytest.raises(RuntimeError, match="provider refused"):
+        chat.invoke("hello weather")
