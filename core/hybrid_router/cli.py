@@ -161,7 +161,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a router per the config and save it")
     p.add_argument("--config", required=True, help="YAML config (ours or LLMRouter's hybrid_llm.yaml)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--fallback", action="store_true", help="retry a failed model call on the other model")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("infer", help="route queries (and, without --route-only, call the chosen model)")
