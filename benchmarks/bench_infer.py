@@ -49,6 +49,7 @@ def main() -> None:
 
     from hybrid_router import HybridRouter
     from hybrid_router.cli import main as cli_main
+
     from tests.cli import fakes
     from tests.fakes import EASY_WORDS, HARD_WORDS, make_router
 

@@ -22,11 +22,10 @@ from hybrid_router.config import ModelSpec, RouterConfig
 from .models import ModelPair, estimate_cost, load_pair_models, model_pair
 
 if TYPE_CHECKING:
+    from hybrid_router import HybridRouter
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
     from rich.console import Console
-
-    from hybrid_router import HybridRouter
 
 EXIT_FAILED_CALLS = 1
 EXIT_INTERRUPTED = 130
@@ -35,7 +34,7 @@ EXIT_INTERRUPTED = 130
 # -- shared set-up and cost accounting --------------------------------------------------------
 
 
-def _routed_model(args: argparse.Namespace, config: RouterConfig) -> tuple["HybridRouter", ModelPair, "BaseChatModel"]:
+def _routed_model(args: argparse.Namespace, config: RouterConfig) -> tuple[HybridRouter, ModelPair, BaseChatModel]:
     """Router, model specs and the ChatHybridRouter; every model check runs before any query."""
     router, _ = load_router_for(config, args.model, args.trust_pickle)
     pair = model_pair(router, config, args.small_model, args.large_model)
@@ -82,7 +81,7 @@ class CostTally:
         return f"${self.total:.6f} (large only: ${self.large_only:.6f}, saved {saved:.0%})"
 
 
-def _usage(message: "BaseMessage") -> dict[str, int] | None:
+def _usage(message: BaseMessage) -> dict[str, int] | None:
     usage = getattr(message, "usage_metadata", None)
     if not usage:
         return None
@@ -173,7 +172,7 @@ def _prepare_output(args: argparse.Namespace, rows: list[dict[str, Any]]) -> tup
 
 
 async def _run_all(
-    chat: "BaseChatModel", router: "HybridRouter", tally: CostTally, rows: list[dict[str, Any]],
+    chat: BaseChatModel, router: HybridRouter, tally: CostTally, rows: list[dict[str, Any]],
     sink: _Sink, concurrency: int, progress: bool,
 ) -> None:
     from tqdm.auto import tqdm
@@ -185,7 +184,7 @@ async def _run_all(
         async with semaphore:
             try:
                 message = await chat.ainvoke(row["query"])
-            except Exception as exc:  # recorded, and the run goes on
+            except Exception as exc:  # noqa: BLE001 - recorded, and the run goes on
                 record = await _failed_record(router, tally.pair, row, exc)
                 tally.failed += 1
             else:
@@ -199,7 +198,7 @@ async def _run_all(
         bar.close()
 
 
-def _answer_record(tally: CostTally, row: dict[str, Any], message: "BaseMessage") -> dict[str, Any]:
+def _answer_record(tally: CostTally, row: dict[str, Any], message: BaseMessage) -> dict[str, Any]:
     meta = message.response_metadata
     route = meta.get("route", "large")
     usage = _usage(message)
@@ -215,13 +214,13 @@ def _answer_record(tally: CostTally, row: dict[str, Any], message: "BaseMessage"
 
 
 async def _failed_record(
-    router: "HybridRouter", pair: ModelPair, row: dict[str, Any], exc: Exception
+    router: HybridRouter, pair: ModelPair, row: dict[str, Any], exc: Exception
 ) -> dict[str, Any]:
     try:  # where the call went, for the record (the routed call does not say when it fails)
         d = await router.adecide(row["query"])
         where = {"route": d.route, "model_name": d.model_name, "model": pair.spec_for(d.route).model,
                  "router_score": d.score, "router_threshold": d.threshold}
-    except Exception:  # the router itself failed: the error below says why
+    except Exception:  # noqa: BLE001 - the router itself failed: the error below says why
         where = dict.fromkeys(("route", "model_name", "model", "router_score", "router_threshold"))
     return {**row, "answer": None, **where, "usage": None, "cost_usd": None, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -271,7 +270,7 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_chat)
 
 
-def _read_line(console: "Console", interactive: bool) -> str | None:
+def _read_line(console: Console, interactive: bool) -> str | None:
     """One line from the user (None at end of input): line editing on a terminal, plain lines from a pipe."""
     try:
         text = console.input("[bold cyan]you>[/] ")
@@ -326,7 +325,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chat_turn(console: "Console", chat: "BaseChatModel", history: list["BaseMessage"], tally: CostTally,
+def _chat_turn(console: Console, chat: BaseChatModel, history: list[BaseMessage], tally: CostTally,
                text: str, system: str | None, markdown: Any) -> None:
     from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -336,7 +335,7 @@ def _chat_turn(console: "Console", chat: "BaseChatModel", history: list["BaseMes
     try:
         with console.status("thinking..."):
             message = chat.invoke(history)
-    except Exception as exc:  # show it and keep the conversation going without this turn
+    except Exception as exc:  # noqa: BLE001 - show it and keep the conversation going without this turn
         history.pop()
         console.print(f"[red]error:[/] {type(exc).__name__}: {exc}", markup=True, highlight=False)
         return
@@ -361,7 +360,7 @@ def _decision_line(route: str, spec: ModelSpec, score: float | None, threshold: 
     return f"[{colour}]-> {route}[/] [bold]{_spec_label(spec)}[/] [dim]score {cmp}[/]"
 
 
-def _print_summary(console: "Console", tally: CostTally, route_only: bool) -> None:
+def _print_summary(console: Console, tally: CostTally, route_only: bool) -> None:
     from rich.table import Table
 
     n = tally.calls["small"] + tally.calls["large"]

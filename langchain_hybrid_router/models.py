@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING, Any
 from hybrid_router.config import ModelSpec, RouterConfig
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-
     from hybrid_router import HybridRouter
+    from langchain_core.language_models import BaseChatModel
 
     from .chat_models import ChatHybridRouter
 
@@ -144,7 +143,7 @@ def resolve_factory(factory: ChatModelFactory | None = None) -> ChatModelFactory
 
 def load_chat_model(
     model: str, *, role: str = "model", factory: ChatModelFactory | None = None, **model_kwargs: Any
-) -> "BaseChatModel":
+) -> BaseChatModel:
     """Build a chat model from a model string: through ``factory`` (or ``$HYBRID_ROUTER_MODEL_FACTORY``)
     when set, else ``init_chat_model`` after :func:`check_model_string`."""
     factory = resolve_factory(factory)
@@ -174,7 +173,7 @@ class ModelPair:
 
 
 def model_pair(
-    router: "HybridRouter", config: RouterConfig | None = None, small: str | None = None, large: str | None = None
+    router: HybridRouter, config: RouterConfig | None = None, small: str | None = None, large: str | None = None
 ) -> ModelPair:
     """The specs to use: model strings from ``small``/``large`` (flags), else the config, else the
     trained router's saved specs; costs and ``model_kwargs`` from the config, else the router."""
@@ -201,7 +200,7 @@ def estimate_cost(spec: ModelSpec, input_tokens: int, output_tokens: int) -> flo
 
 def load_pair_models(
     pair: ModelPair, factory: ChatModelFactory | None = None, roles: tuple[str, ...] = ("small", "large")
-) -> dict[str, "BaseChatModel"]:
+) -> dict[str, BaseChatModel]:
     """The chat models for ``roles`` keyed by role; every check is made before any model is built,
     so a missing package or key for the large model stops the run before the first query."""
     factory = resolve_factory(factory)
@@ -228,13 +227,13 @@ def load_pair_models(
 
 def build_chat_router(
     config: RouterConfig | str | Path,
-    small: "BaseChatModel | str | None" = None,
-    large: "BaseChatModel | str | None" = None,
+    small: BaseChatModel | str | None = None,
+    large: BaseChatModel | str | None = None,
     *,
-    router: "HybridRouter | None" = None,
+    router: HybridRouter | None = None,
     factory: ChatModelFactory | None = None,
     trust_pickle: bool = False,
-) -> "ChatHybridRouter":
+) -> ChatHybridRouter:
     """The routed chat model a config describes: its trained router plus the two chat models.
 
     ``small``/``large`` may be chat models (used as they are) or model strings overriding the
@@ -256,6 +255,6 @@ def build_chat_router(
     return ChatHybridRouter(router=router, small=models["small"], large=models["large"])
 
 
-def chat_router_from_config(path: str | Path, **kwargs: Any) -> "ChatHybridRouter":
+def chat_router_from_config(path: str | Path, **kwargs: Any) -> ChatHybridRouter:
     """``ChatHybridRouter.from_config(path)``'s one-liner: ``build_chat_router(RouterConfig.from_yaml(path))``."""
     return build_chat_router(RouterConfig.from_yaml(path), **kwargs)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from hybrid_router.cli import main as cli_main
+
 from tests.cli import fakes
 from tests.cli.conftest import write_config
 
@@ -20,7 +21,7 @@ def _chat(config: Path, stdin: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HYBRID_ROUTER_MODEL_FACTORY": fakes.FACTORY,
            "COLUMNS": "120", "NO_COLOR": "1"}
     return subprocess.run([sys.executable, "-m", "hybrid_router.cli", "chat", "--config", str(config), *extra],
-                          input=stdin, env=env, capture_output=True, text=True, timeout=120)
+                          input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_chat_through_a_pipe_keeps_the_conversation_and_shows_each_route(tmp_path, config):

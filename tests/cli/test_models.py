@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from langchain_core.messages import AIMessage
-
 from hybrid_router import HybridRouter, ModelSpec, RouterConfig
 from hybrid_router.cli import main as cli_main
-from langchain_hybrid_router import ChatHybridRouter
-from langchain_hybrid_router import models
+from langchain_core.messages import AIMessage
+
+from langchain_hybrid_router import ChatHybridRouter, models
 from langchain_hybrid_router.models import (
     ModelSetupError,
     build_chat_router,
@@ -19,7 +18,6 @@ from langchain_hybrid_router.models import (
     model_pair,
 )
 from tests.cli import fakes
-from tests.cli.conftest import write_config
 from tests.fakes import make_router
 
 
