@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .cli import CLIError, _config, load_router_for, model_path_for
+from .cli import CLIError, _config, load_router_for
 from .config import ModelSpec, RouterConfig
 from .data import RoutingDataset
 from .evaluation import DEFAULT_TOKENS_IN, DEFAULT_TOKENS_OUT, CostModel, EvaluationReport, evaluate
@@ -147,7 +147,7 @@ class FeatureScorer(BaseEstimator):
     def __init__(self, scorer: Any = None) -> None:
         self.scorer = scorer
 
-    def fit(self, X: Any, y: np.ndarray) -> "FeatureScorer":
+    def fit(self, X: Any, y: np.ndarray) -> FeatureScorer:
         from sklearn.base import clone
 
         self.scorer_ = clone(self.scorer).fit_features(X, y)

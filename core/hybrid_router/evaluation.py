@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ CPT_LEVELS: tuple[float, ...] = (0.2, 0.5, 0.8)
 QUALITY_DROPS: tuple[float, ...] = (0.001, 0.01, 0.05)
 """The relative quality drops d of the cost advantage reported by ``evaluate`` (the paper's)."""
 
-_TRAPEZOID = getattr(np, "trapezoid", None) or getattr(np, "trapz")
+_TRAPEZOID = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
 
 
 def _tol(*values: float) -> float:
@@ -100,7 +100,7 @@ class RoutingCurve:
     small_only: float
     large_only: float
 
-    def __iter__(self) -> Iterable[np.ndarray]:
+    def __iter__(self) -> Iterator[np.ndarray]:
         # ``thresholds, large_share, quality = routing_curve(...)`` unpacks the three arrays.
         return iter((self.thresholds, self.large_share, self.quality))
 
@@ -480,8 +480,8 @@ class EvaluationReport:
         r, o = self.random, self.oracle
         lines = [
             f"queries: {self.n}   small: {self.small_model}   large: {self.large_model}",
-            f"quality  small-only {_num(self.small_only)}   large-only {_num(self.large_only)}   "
-            f"oracle {_num(o['quality'])} (at {_pct(o['large_share'])} large)",
+            (f"quality  small-only {_num(self.small_only)}   large-only {_num(self.large_only)}   "
+             f"oracle {_num(o['quality'])} (at {_pct(o['large_share'])} large)"),
             "",
             f"{'metric':<26}{'router':>10}{'random':>10}{'oracle':>10}",
             f"{'APGR':<26}{_num(self.apgr):>10}{_num(r['apgr']):>10}{_num(o['apgr']):>10}",
@@ -493,8 +493,9 @@ class EvaluationReport:
             lines.append(f"{name:<26}{_pct(v):>10}{_pct(r['cost_advantage'][d]):>10}{_pct(o['cost_advantage'][d]):>10}")
         if self.at_threshold is not None:
             t = self.at_threshold
-            lines += ["", f"at threshold {t['threshold']:.4g}: {_pct(t['large_share'])} large, quality {_num(t['quality'])}"
-                      + (f", ~${self.costs.per_1k(t['large_share']):.3f}/1k queries" if self.costs else "")]
+            cost = f", ~${self.costs.per_1k(t['large_share']):.3f}/1k queries" if self.costs else ""
+            lines += ["", (f"at threshold {t['threshold']:.4g}: {_pct(t['large_share'])} large, "
+                           f"quality {_num(t['quality'])}{cost}")]
         lines += ["", f"{'large share (<=)':<18}{'threshold':>10}{'quality':>10}" + (f"{'USD/1k':>10}" if self.costs else "")]
         for target in np.linspace(0.0, 1.0, 11):
             i = int(np.flatnonzero(self.curve.large_share <= target + 1e-12)[-1])

@@ -6,12 +6,11 @@ import json
 
 import numpy as np
 import pytest
-
-from hybrid_router import HybridRouter, RoutingDataset
-from hybrid_router import encoders
+from hybrid_router import HybridRouter, RoutingDataset, encoders
 from hybrid_router.cli import main as cli_main
 from hybrid_router.cli_eval import cross_validated_scores
 from hybrid_router.config import RouterConfig
+
 from tests.fakes import HashingEncoder, synthetic_data
 
 ENCODER = "test-hashing-64"

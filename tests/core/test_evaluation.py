@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-
 from hybrid_router.config import ModelSpec
 from hybrid_router.evaluation import (
     CostModel,
