@@ -302,8 +302,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         router, pair, chat = _routed_model(args, config)
     tally = CostTally(pair)
     history: list[BaseMessage] = []
-    console.print(f"[bold]hybrid-router chat[/]  small: {_spec_label(pair.small)}  large: {_spec_label(pair.large)}  "
-                  f"threshold: {router.threshold:g}" + ("  [yellow](route only)[/]" if chat is None else ""))
+    console.print(f"[bold]hybrid-router chat[/]  threshold {router.threshold:g}"
+                  + ("  [yellow](route only: no model is called)[/]" if chat is None else ""))
+    console.print(f"  small: {_spec_label(pair.small)}\n  large: {_spec_label(pair.large)}")
     console.print("[dim]/exit or Ctrl-D to quit, /reset to start a new conversation[/]")
     while (text := _read_line(console, interactive)) is not None:
         text = text.strip()
