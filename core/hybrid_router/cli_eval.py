@@ -76,7 +76,6 @@ def load_eval_data(
     from .training import load_datasets, model_specs_for
 
     notes: list[str] = []
-    decon = want_decontaminate or config.decontaminate
     if data_path is not None:
         small, large = _pair(config, router)
         specs = model_specs_for(config)
@@ -92,10 +91,11 @@ def load_eval_data(
                 raise CLIError(f"{data_path}: no rows with split == '{split}'. Drop --split to use every row.")
             else:
                 where += " (the whole file: it has no 'test' split)"
-        if decon:
+        dropped = None
+        if want_decontaminate or config.decontaminate:
             data, dropped = decontaminate(data)
             notes.append(f"decontaminated: dropped {dropped} rows marked extra.{CONTAMINATION_FLAG}")
-        return EvalData(data, [f"data: {where}"] + notes, {"data": where, "decontaminated": decon})
+        return EvalData(data, [f"data: {where}"] + notes, {"data": where, "contaminated_rows_dropped": dropped})
 
     # The config's own data. Loading exactly as training did reproduces its train/test split.
     train, test = load_datasets(config)
@@ -108,12 +108,26 @@ def load_eval_data(
         data, where = test, f"{test.source} (the config's held-out split, {len(test)} rows)"
     else:
         data, where = concat(train, test), f"{train.source} (train and held-out together)"
+    dropped = None
     if config.decontaminate:
-        notes.append(f"decontaminated: rows marked extra.{CONTAMINATION_FLAG} were dropped on loading (config: decontaminate: true)")
+        dropped = _flagged_in_config_data(config, data.small_model, data.large_model)
+        notes.append(f"decontaminated: dropped {dropped} rows marked extra.{CONTAMINATION_FLAG} from the data "
+                     "before splitting (config: decontaminate: true)")
     elif want_decontaminate:
         data, dropped = decontaminate(data)
         notes.append(f"decontaminated: dropped {dropped} rows marked extra.{CONTAMINATION_FLAG}")
-    return EvalData(data, [f"data: {where}"] + notes, {"data": where, "decontaminated": decon})
+    return EvalData(data, [f"data: {where}"] + notes, {"data": where, "contaminated_rows_dropped": dropped})
+
+
+def _flagged_in_config_data(config: RouterConfig, small: str, large: str) -> int:
+    """How many rows of the config's data files the decontamination dropped (for the output)."""
+    dp = config.data_path
+    paths = {config.resolve(p) for p in (dp.routing_data, dp.routing_data_train, dp.routing_data_test) if p}
+    flagged = 0
+    for path in paths:
+        raw = RoutingDataset.from_file(path, small_model=small, large_model=large)
+        flagged += sum(1 for m in raw.meta if (m.get("extra") or {}).get(CONTAMINATION_FLAG))
+    return flagged
 
 
 def group_values(data: RoutingDataset, column: str) -> list[Any]:

@@ -113,7 +113,9 @@ def test_evaluate_decontaminate_says_how_many(config_file, tmp_path, capsys):
     out = tmp_path / "r.json"
     assert cli_main(["evaluate", "--config", str(config_file), "--cv", "3", "--decontaminate", "--output", str(out), "--quiet"]) == 0
     assert f"dropped {len(CONTAMINATED)} rows marked extra.routellm_contaminated" in capsys.readouterr().out
-    assert json.loads(out.read_text())["n"] == N - len(CONTAMINATED)
+    report = json.loads(out.read_text())
+    assert report["n"] == N - len(CONTAMINATED)
+    assert report["info"]["contaminated_rows_dropped"] == len(CONTAMINATED)
 
 
 def test_evaluate_held_out_split_uses_trained_model(trained, config_file, tmp_path, capsys):
@@ -209,3 +211,13 @@ def test_router_calibrate_python_api(tmp_path):
     assert loaded.info["calibration"]["large_share"] == point["large_share"]
     with pytest.raises(ValueError, match="exactly one"):
         router.calibrate(data, target_large_share=0.3, max_quality_drop=0.01)
+
+
+def test_evaluate_config_decontaminate_counts_rows(config_file, tmp_path, capsys):
+    config_file.write_text(config_file.read_text() + "decontaminate: true\n")
+    out = tmp_path / "r.json"
+    assert cli_main(["evaluate", "--config", str(config_file), "--cv", "3", "--output", str(out), "--quiet"]) == 0
+    assert f"dropped {len(CONTAMINATED)} rows marked extra.routellm_contaminated" in capsys.readouterr().out
+    report = json.loads(out.read_text())
+    assert report["n"] == N - len(CONTAMINATED)
+    assert report["info"]["contaminated_rows_dropped"] == len(CONTAMINATED)
