@@ -46,6 +46,9 @@ def load_router_for(config, override: str | None = None, trust_pickle: bool = Fa
     if not path.exists():
         raise CLIError(f"No trained model at {path}. Train it first: hybrid-router train --config <config>.")
     router = HybridRouter.load(path, trust_pickle=trust_pickle)
+    # Same rule as HybridRouter.from_config: an explicit config threshold wins over the saved one.
+    if config is not None and "router_threshold" in config.model_fields_set:
+        router.threshold = config.router_threshold
     return router, path
 
 
@@ -201,6 +204,8 @@ def _add_late_commands(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .encoders import EncoderError  # light: encoders import torch lazily
+
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -211,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as exc:
         print(f"hybrid-router {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, FileNotFoundError) as exc:  # ConfigError, DataError, ModelFileError are ValueErrors
+    except (ValueError, FileNotFoundError, EncoderError) as exc:  # ConfigError, DataError, ModelFileError are ValueErrors
         print(f"hybrid-router {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

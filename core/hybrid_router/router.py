@@ -177,7 +177,9 @@ class HybridRouter:
         load_path = config.resolve(config.model_path.load_model_path)
         if train is not True and load_path is not None and load_path.exists():
             router = cls.load(load_path, trust_pickle=trust_pickle)
-            router.threshold = config.router_threshold
+            # A threshold written in the config wins; otherwise keep the saved (perhaps calibrated) one.
+            if "router_threshold" in config.model_fields_set:
+                router.threshold = config.router_threshold
             return router
         if train is False:
             raise FileNotFoundError(f"No trained model at {load_path}; train one first (hybrid-router train --config ...).")

@@ -76,3 +76,19 @@ def test_not_a_model_file(tmp_path):
     bad.write_bytes(b"hello")
     with pytest.raises(ModelFileError, match="not a hybrid-llm-router model file"):
         HybridRouter.load(bad)
+
+
+@pytest.mark.parametrize("config_threshold, expected", [(None, 0.37), (0.6, 0.6)])
+def test_from_config_keeps_saved_threshold_unless_config_sets_one(tmp_path, monkeypatch, config_threshold, expected):
+    import hybrid_router.encoders as encoders
+    from hybrid_router import RouterConfig
+
+    encoder = HashingEncoder()
+    monkeypatch.setitem(encoders._ENCODERS, encoder.name, encoder)
+    make_router(threshold=0.37).save(tmp_path / "router.skops")  # e.g. a calibrated threshold
+    lines = ["model_path:", "  load_model_path: router.skops"]
+    if config_threshold is not None:
+        lines.insert(0, f"router_threshold: {config_threshold}")
+    (tmp_path / "c.yaml").write_text("\n".join(lines) + "\n")
+    router = HybridRouter.from_config(RouterConfig.from_yaml(tmp_path / "c.yaml"), train=False)
+    assert router.threshold == expected
