@@ -30,7 +30,7 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import Field, field_validator
+from llama_index.core.bridge.pydantic import Field, field_serializer, field_validator
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import LLM, ToolSelection
@@ -162,6 +162,15 @@ class HybridRouterLLM(FunctionCallingLLM):
                 f"route_on must be 'last_user', 'last_message', 'conversation' or a callable, got {route_on!r}."
             )
         return route_on
+
+    @field_serializer("route_on")
+    def _serialize_route_on(self, route_on: RouteOn) -> str:
+        # A callable cannot go to JSON: record its name (to_dict/to_json, instrumentation payloads).
+        return (
+            route_on
+            if isinstance(route_on, str)
+            else getattr(route_on, "__qualname__", repr(route_on))
+        )
 
     @classmethod
     def class_name(cls) -> str:

@@ -237,3 +237,10 @@ def test_tools_with_a_child_that_cannot_call_functions(router: Any) -> None:
     with pytest.raises(TypeError, match="does not support function calling"):
         llm.chat_with_tools(TOOLS, user_msg=HARD)
     assert llm.chat_with_tools(TOOLS, user_msg=EASY).message.blocks  # the small child can
+
+
+def test_serializes_without_the_router(router: Any) -> None:
+    data = _llm(router).to_dict()
+    assert data["class_name"] == "HybridRouterLLM" and "router" not in data
+    assert "small" in data and "large" in data and data["route_on"] == "last_user"
+    assert _llm(router, route_on=routed_text).to_dict()["route_on"] == "routed_text"
