@@ -1,6 +1,6 @@
 """Latency the LangChain adapter adds: ``ChatHybridRouter.invoke`` vs calling the chosen child directly.
 
-    .venv/bin/python benchmarks/bench_langchain.py [--train 400] [--repeats 300]
+    .venv/bin/python benchmarks/bench_langchain.py [--train 400] [--repeats 300] [--torch-threads 1]
 
 Trains a router with the real all-MiniLM-L6-v2 encoder on part of the shared GSM8K file, then
 times, interleaved per query in one run on the same held-out queries:
@@ -43,7 +43,12 @@ def main() -> None:
     parser.add_argument("--file", default="routellm_gsm8k.jsonl")
     parser.add_argument("--train", type=int, default=400, help="training queries (the rest are held out)")
     parser.add_argument("--repeats", type=int, default=300)
+    parser.add_argument("--torch-threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = parser.parse_args()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
 
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 

@@ -231,7 +231,8 @@ class ChatHybridRouter(BaseChatModel):
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Default stop sequences passed to the chosen child when a call gives none."""
     streaming: bool = False
-    """Whether ``invoke`` streams from the child under the hood (LangChain's standard flag)."""
+    """Accepted for LangChain's standard flag. ``invoke`` always calls the child's ``invoke`` (a
+    child configured to stream still streams to the callbacks, under this run); ``stream`` streams."""
 
     @model_validator(mode="before")
     @classmethod
