@@ -50,9 +50,9 @@ def main() -> None:
 
         torch.set_num_threads(args.torch_threads)
 
+    from hybrid_router import HybridRouter, QualityGapScorer, RoutingDataset
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from hybrid_router import HybridRouter, QualityGapScorer, RoutingDataset
     from langchain_hybrid_router import ChatHybridRouter
 
     data = RoutingDataset.from_file(Path(args.data_dir) / args.file, decontaminate=True)
@@ -95,6 +95,27 @@ def main() -> None:
         return out
 
     arouter_t = asyncio.run(async_router())
+
+    # The wrapper alone: the same calls with each decision looked up, not computed.
+    class _Decided:
+        small_model, large_model, threshold = router.small_model, router.large_model, router.threshold
+
+        def __init__(self) -> None:
+            self.table = {q: router.decide(q) for q in queries[: args.repeats]}
+
+        def decide(self, q: str):
+            return self.table[q]
+
+        async def adecide(self, q: str):
+            return self.table[q]
+
+    stub = ChatHybridRouter(router=_Decided(), small=small, large=large)
+    wrapper_t = []
+    for i in range(args.repeats):
+        q = queries[i % len(queries)]
+        t0 = time.perf_counter()
+        stub.invoke(q)
+        wrapper_t.append((time.perf_counter() - t0) * 1e3)
     added = [r - c for r, c in zip(router_t, child_t)]
     beyond = [r - c - d for r, c, d in zip(router_t, child_t, decide_t)]
 
@@ -108,6 +129,7 @@ def main() -> None:
     print(_row("`ChatHybridRouter.ainvoke` (first 100)", arouter_t))
     print(_row("added: router invoke - direct child", added))
     print(_row("wrapper beyond decide: router - child - decide", beyond))
+    print(_row("`ChatHybridRouter.invoke` with the decision looked up (wrapper + child)", wrapper_t))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from hybrid_router import HybridRouter, ModelSpec
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
-
-from hybrid_router import HybridRouter, ModelSpec
 
 Prices = tuple[float, float]
 """USD per 1M (input, output) tokens."""
@@ -75,7 +74,7 @@ class HybridRouterCallbackHandler(BaseCallbackHandler):
         self._totals = _Totals()
 
     @classmethod
-    def from_router(cls, router: HybridRouter) -> "HybridRouterCallbackHandler":
+    def from_router(cls, router: HybridRouter) -> HybridRouterCallbackHandler:
         """Prices from the router's model specs (zero where a spec gives none)."""
 
         def prices(spec: ModelSpec) -> Prices:

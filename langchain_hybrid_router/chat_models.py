@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextvars import ContextVar
-from typing import NamedTuple
-from uuid import UUID
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+from uuid import UUID
 
+from hybrid_router import HybridRouter, RoutingDecision
 from langchain_core.callbacks import (
     AsyncCallbackManager,
     AsyncCallbackManagerForLLMRun,
@@ -28,12 +28,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config, set_config_context
-from langchain_core.utils.uuid import uuid7
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.uuid import uuid7
 from pydantic import ConfigDict, Field, model_validator
-
-from hybrid_router import HybridRouter, RoutingDecision
 
 logger = logging.getLogger(__name__)
 

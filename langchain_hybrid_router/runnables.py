@@ -17,20 +17,19 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hybrid_router import HybridRouter, RoutingDecision
 from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
 from langchain_core.messages import BaseMessage
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import (
+    RouterRunnable,
     Runnable,
     RunnableConfig,
     RunnableLambda,
     RunnableParallel,
     RunnableSerializable,
-    RouterRunnable,
 )
 from pydantic import ConfigDict, PrivateAttr, model_validator
-
-from hybrid_router import HybridRouter, RoutingDecision
 
 from .chat_models import DECISION_EVENT, _load_router, routed_text
 
@@ -124,7 +123,7 @@ class HybridRouterRunnable(RunnableSerializable[Any, Any]):
         self._chain = (decide | routed).with_config(run_name=self.get_name())
 
     @classmethod
-    def on_key(cls, input_key: str, router: HybridRouter | str | Path, small: Runnable, large: Runnable, **kwargs: Any) -> "HybridRouterRunnable":
+    def on_key(cls, input_key: str, router: HybridRouter | str | Path, small: Runnable, large: Runnable, **kwargs: Any) -> HybridRouterRunnable:
         """Route dict inputs on ``input[input_key]`` (the ``RouterChain``-style convenience)."""
         return cls(router=router, small=small, large=large, input_key=input_key, **kwargs)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hybrid_router import HybridRouter, ModelSpec, QualityGapScorer
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from sklearn.linear_model import LogisticRegression
 
-from hybrid_router import HybridRouter, ModelSpec, QualityGapScorer
 from langchain_hybrid_router import ChatHybridRouter, HybridRouterCallbackHandler, LangChainEncoder
 from tests.fakes import synthetic_data
 
