@@ -240,6 +240,19 @@ class ChatHybridRouter(BaseChatModel):
             values["router"] = _load_router(values["router"], bool(values.get("trust_pickle", False)))
         return values
 
+    @classmethod
+    def from_config(cls, config: Any, **kwargs: Any) -> "ChatHybridRouter":
+        """The routed chat model a ``hybrid-router`` config describes, in one line.
+
+        ``config`` is a YAML path or a ``RouterConfig``: its trained router is loaded and its two
+        model strings (``openai:gpt-4o-mini`` style) become chat models via ``init_chat_model``,
+        after checking provider packages and API keys. ``small=``/``large=`` override either
+        model with a chat model or another model string; see ``models.build_chat_router``.
+        """
+        from .models import build_chat_router
+
+        return build_chat_router(config, **kwargs)
+
     # -- LangChain's model description ---------------------------------------------------------------
     @property
     def _llm_type(self) -> str:

@@ -106,3 +106,10 @@ def test_model_kwargs_from_the_config_reach_the_model(tmp_path, config):
     assert chat.small.fail_on == "weather"
     with pytest.raises(RuntimeError, match="provider refused"):
         chat.invoke("hello weather")
+
+
+def test_classmethod_from_config_is_the_same_one_liner(config):
+    chat = ChatHybridRouter.from_config(config)
+    assert isinstance(chat, ChatHybridRouter)
+    assert chat.invoke("prove the theorem").response_metadata["route"] == "large"
+    assert chat.invoke("hello weather").response_metadata["route"] == "small"
