@@ -76,7 +76,7 @@ class HybridLLMSelector(BaseSelector):
                 llm=llm,
             )
             response = engine.query("Prove that sqrt(2) is irrational.")
-            response.metadata["selector_result"].reason   # "router score 0.231 < threshold 0.500 -> large ..."
+            response.metadata["selector_result"].reason   # "Hybrid LLM router: score 0.231 < threshold 0.500 -> large model ..."
 
     Args:
         router: A trained ``hybrid_router.HybridRouter`` (anything with ``decide``/``adecide``).

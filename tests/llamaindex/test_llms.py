@@ -218,6 +218,17 @@ async def test_async_tools_decide_once_off_the_loop(router: Any, text: str, stre
     assert llm.get_tool_calls_from_response(response)[0].tool_name == "lookup"
 
 
+@pytest.mark.parametrize("text", [EASY, HARD])
+def test_sync_stream_chat_with_tools(router: Any, text: str) -> None:
+    spy, log = SpyRouter(router), []
+    llm = _tool_llm(spy, log)
+    chunks = list(llm.stream_chat_with_tools(TOOLS, user_msg=text))
+    route = router.decide(text).route
+    assert spy.calls == [("decide", text)] and log == [("prepare", route), ("chat", route)]
+    assert all(c.additional_kwargs[DECISION_KEY]["route"] == route for c in chunks)
+    assert llm.get_tool_calls_from_response(chunks[-1])[0].tool_name == "lookup"
+
+
 def test_predict_and_call_runs_the_tool(router: Any) -> None:
     log: list = []
     out = _tool_llm(router, log).predict_and_call(TOOLS, user_msg=HARD)
