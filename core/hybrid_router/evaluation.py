@@ -497,9 +497,13 @@ class EvaluationReport:
             lines += ["", (f"at threshold {t['threshold']:.4g}: {_pct(t['large_share'])} large, "
                            f"quality {_num(t['quality'])}{cost}")]
         lines += ["", f"{'large share (<=)':<18}{'threshold':>10}{'quality':>10}" + (f"{'USD/1k':>10}" if self.costs else "")]
+        shown: set[int] = set()
         for target in np.linspace(0.0, 1.0, 11):
             i = int(np.flatnonzero(self.curve.large_share <= target + 1e-12)[-1])
-            row = f"{_pct(self.curve.large_share[i]):<18}{self.curve.thresholds[i]:>10.4f}{_num(self.curve.quality[i]):>10}"
+            if i in shown:  # a tie in score spans this budget step: same point as the row above
+                continue
+            shown.add(i)
+            row = f"{_pct(self.curve.large_share[i]):<18}{self.curve.thresholds[i]:>10.6g}{_num(self.curve.quality[i]):>10}"
             if self.cost_per_1k is not None:
                 row += f"{self.cost_per_1k[i]:>10.3f}"
             lines.append(row)
