@@ -49,7 +49,7 @@ def manifest_of(router: "HybridRouter") -> dict[str, Any]:
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "encoder": getattr(scorer, "encoder_name_", encoder_name(scorer.encoder)),
         "embedding_dim": getattr(scorer, "n_embedding_dims_", None),
-        "features": scorer.features,
+        "features": getattr(scorer, "features_", None) or scorer.features,
         "router_mode": scorer.router_mode,
         "router_tau": scorer.router_tau,
         "t_star": getattr(scorer, "t_star_", 0.0),

@@ -35,7 +35,7 @@ def test_regressor_head_is_clipped_to_unit_interval():
     assert s.min() >= 0 and s.max() <= 1
 
 
-def test_default_head_is_seed_mlp_and_deterministic_given_random_state():
+def test_default_head_is_deterministic_given_random_state():
     queries, qs, ql = synthetic_data(60)
     a = QualityGapScorer(encoder=HashingEncoder(), cache_dir=False, random_state=3).fit(queries, qs, ql)
     b = QualityGapScorer(encoder=HashingEncoder(), cache_dir=False, random_state=3).fit(queries, qs, ql)
