@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def gsm8k_subset(shared_data, tmp_path_factory):
-    rows = [json.loads(line) for line in (shared_data / "routellm_gsm8k.jsonl").open()][:300]
+    rows = [json.loads(line) for line in (shared_data / "routellm_gsm8k.jsonl").read_text().splitlines()][:300]
     path = tmp_path_factory.mktemp("data") / "gsm8k_300.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
