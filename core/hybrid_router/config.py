@@ -98,6 +98,10 @@ class RouterConfig(_Strict):
     scorer uses that MLP instead of the default head."""
     head: Literal["default", "mlp"] = "default"
     """Which scorer head to train: the library default, or the seed's MLP with ``hparam``."""
+    features: Literal["text+embedding", "embedding", "text"] | None = None
+    """What the head reads (default: "text+embedding" for the default head, "embedding" for the
+    MLP). "text" needs no transformer at all: the fastest training, a little less accurate
+    (BENCHMARKS.md)."""
     encoder: str = DEFAULT_ENCODER
     """sentence-transformers model name or path used to embed queries."""
     cache_dir: str | None = None

@@ -102,6 +102,7 @@ def scorer_for(config: RouterConfig, show_progress: bool = False) -> QualityGapS
     return QualityGapScorer(
         encoder=config.encoder,
         head=head,
+        features=config.features,
         router_mode=config.router_mode,
         router_tau=config.router_tau,
         cache_dir=config.resolve(config.cache_dir) if config.cache_dir else None,

@@ -109,3 +109,19 @@ def test_features_default_to_text_and_embedding_only_for_the_default_head(tmp_pa
     assert default.features is None  # parameters stay as given (scikit-learn's contract)
     path = HybridRouter(default, "small-llm", "large-llm").save(tmp_path / "r.skops")
     assert read_manifest(path)["features"] == "text+embedding"
+
+
+@pytest.mark.parametrize("features", [None, *FEATURES])
+def test_config_features_reach_the_scorer(features):
+    raw = {} if features is None else {"features": features}
+    scorer = scorer_for(RouterConfig.from_dict(raw))
+    assert scorer.features == features
+    assert scorer.resolved_features() == (features or "text+embedding")
+
+
+def test_text_only_scorer_never_calls_the_encoder():
+    encoder = HashingEncoder()
+    queries, qs, ql = synthetic_data()
+    scorer = QualityGapScorer(encoder=encoder, features="text", cache_dir=False).fit(queries, qs, ql)
+    scorer.score([HARD, EASY])
+    assert encoder.calls == 0 and scorer.encoder_name_ is None
