@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_train.py                          # configs/mmlu.yaml
     .venv/bin/python benchmarks/bench_train.py --config configs/gsm8k.yaml --warm-runs 5
     .venv/bin/python benchmarks/bench_train.py --head mlp               # the seed's MLP head
+    .venv/bin/python benchmarks/bench_train.py --features text          # TF-IDF only: no transformer
 
 Each run is a fresh subprocess (``hybrid-router train --config ... --quiet``), so the times
 include Python start-up, imports, reading the data, embedding, fitting, the held-out summary
@@ -29,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def temp_config(config: Path, workdir: Path, head: str | None) -> Path:
+def temp_config(config: Path, workdir: Path, head: str | None, features: str | None) -> Path:
     """A copy of ``config`` with absolute data paths and the model saved under ``workdir``."""
     raw = yaml.safe_load(config.read_text(encoding="utf-8"))
     for key, value in list((raw.get("data_path") or {}).items()):
@@ -40,6 +41,8 @@ def temp_config(config: Path, workdir: Path, head: str | None) -> Path:
     raw["model_path"]["load_model_path"] = str(workdir / "model.skops")
     if head:
         raw["head"] = head
+    if features:
+        raw["features"] = features
     out = workdir / config.name
     out.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return out
@@ -61,22 +64,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", default=str(ROOT / "configs" / "mmlu.yaml"))
     parser.add_argument("--head", choices=["default", "mlp"], default=None, help="override the config's head")
+    parser.add_argument("--features", choices=["text+embedding", "embedding", "text"], default=None,
+                        help="override the config's features (text: no transformer)")
     parser.add_argument("--warm-runs", type=int, default=3, help="warm runs; the median is reported")
-    parser.add_argument("--skip-cold", action="store_true", help="only warm runs (the cache is filled first, untimed)")
+    parser.add_argument("--skip-cold", action="store_true", help="only warm runs, on the default embedding cache (a first untimed run fills it)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         workdir = Path(tmp)
-        config = temp_config(Path(args.config).resolve(), workdir, args.head)
-        cache = workdir / "cache"
-        cache.mkdir()
+        config = temp_config(Path(args.config).resolve(), workdir, args.head, args.features)
+        if args.skip_cold:  # the user's own cache (e.g. filled by bench_scorers); one untimed run tops it up
+            cache = Path(os.environ.get("HYBRID_ROUTER_CACHE", Path.home() / ".cache" / "hybrid-llm-router"))
+        else:
+            cache = workdir / "cache"
+            cache.mkdir()
         cold, cold_out = run_train(config, cache)
         warm = []
         warm_out = ""
         for _ in range(args.warm_runs):
             seconds, warm_out = run_train(config, cache)
             warm.append(seconds)
-    name = Path(args.config).name + (f" (head: {args.head})" if args.head else "")
+    name = Path(args.config).name + "".join(f", {k}: {v}" for k, v in (("head", args.head), ("features", args.features)) if v)
     if not args.skip_cold:
         print(f"--- cold run output ---\n{cold_out}")
     print(f"--- last warm run output ---\n{warm_out}")
