@@ -122,6 +122,21 @@ def _emb_tfidf_lr(seed: int, C: float = 1.0) -> BaseEstimator:
     return Pipeline([("features", columns), ("lr", _lr(seed, C))])
 
 
+def _emb_tfidf_vocab_lr(seed: int) -> BaseEstimator:
+    """The default head's layout with a vocabulary TF-IDF (word 1-2 grams, min_df 2) instead of hashing."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import Normalizer
+
+    from hybrid_router.scorer import EMBEDDING_COLUMNS, TEXT_COLUMN
+
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    columns = ColumnTransformer([("text", tfidf, TEXT_COLUMN), ("embedding", Normalizer(), EMBEDDING_COLUMNS)])
+    return Pipeline([("features", columns), ("lr", LogisticRegression(C=1.0, max_iter=2000))])
+
+
 def _knn(seed: int) -> BaseEstimator:
     from sklearn.neighbors import KNeighborsRegressor
 
@@ -164,13 +179,15 @@ def candidates() -> dict[str, Candidate]:
         Candidate("emb+tfidf-lr", "text+embedding", "deterministic", _emb_tfidf_lr,
                   "ColumnTransformer(TF-IDF word + char as above on text, embedding passthrough) + LR(C=1)"),
         Candidate("emb+tfidf-lr-soft", "text+embedding", "probabilistic", _emb_tfidf_lr, "same, probabilistic labels"),
+        Candidate("emb+tfidf-vocab-soft", "text+embedding", "probabilistic", _emb_tfidf_vocab_lr,
+                  "the default head with a vocabulary TF-IDF (word 1-2 grams, min_df 2) instead of hashing"),
         Candidate("knn-soft", "embedding", "probabilistic", _knn,
                   "KNeighborsRegressor(100, cosine, distance-weighted): the local (subject-level) gain rate"),
         Candidate("default-det", "text+embedding", "deterministic", _default("text+embedding"),
                   "QualityGapScorer(head=None), deterministic labels (what configs/*.yaml train)"),
         Candidate("default", "text+embedding", "probabilistic", _default("text+embedding"),
-                  "QualityGapScorer(head=None): TF-IDF word 1-2 grams + normalised embedding, LR(C=1); "
-                  "probabilistic labels"),
+                  "QualityGapScorer(head=None): hashed TF-IDF of word 1-2 grams + normalised embedding, "
+                  "LR(C=1); probabilistic labels"),
         Candidate("default-cal", "text+embedding", "deterministic", _calibrated(_default("text+embedding")),
                   "CalibratedClassifierCV(isotonic, 3-fold) around the default head, deterministic labels"),
     ]
