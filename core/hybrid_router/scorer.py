@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
@@ -212,13 +213,22 @@ class QualityGapScorer(BaseEstimator):
         """Scores for precomputed features (as returned by ``features_for``)."""
         check_is_fitted(self, "head_")
         head = self.head_
-        if hasattr(head, "predict_proba"):
-            proba = head.predict_proba(X)
-            classes = list(getattr(head, "classes_", [0, 1]))
-            scores = proba[:, classes.index(1)] if 1 in classes else proba[:, -1]
-        else:
-            scores = head.predict(X)
-        return np.clip(np.asarray(scores, dtype=float).ravel(), 0.0, 1.0)
+        # scikit-learn re-validates inputs and parameters in every step; on one query that costs
+        # more than the head's arithmetic (~0.2 of ~1.7 ms per call), so skip it and check the output.
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            if hasattr(head, "predict_proba"):
+                proba = head.predict_proba(X)
+                classes = list(getattr(head, "classes_", [0, 1]))
+                scores = proba[:, classes.index(1)] if 1 in classes else proba[:, -1]
+            else:
+                scores = head.predict(X)
+        scores = np.asarray(scores, dtype=float).ravel()
+        if not np.all(np.isfinite(scores)):
+            raise ValueError(
+                "The scorer's head returned NaN or infinite scores: the features contain NaN or inf. "
+                "Check that the encoder returns finite vectors for these queries."
+            )
+        return np.clip(scores, 0.0, 1.0)
 
     def features_for(self, queries: list[str], training: bool = False) -> Any:
         """What the head sees for these queries: embeddings, texts, or both (see ``_frame``)."""

@@ -125,3 +125,11 @@ def test_text_only_scorer_never_calls_the_encoder():
     scorer = QualityGapScorer(encoder=encoder, features="text", cache_dir=False).fit(queries, qs, ql)
     scorer.score([HARD, EASY])
     assert encoder.calls == 0 and scorer.encoder_name_ is None
+
+
+def test_non_finite_features_are_a_clear_error():
+    scorer = _fit("embedding")
+    X = scorer.features_for([HARD])
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        scorer.score_features(X)
