@@ -188,6 +188,8 @@ def candidates() -> dict[str, Candidate]:
         Candidate("default", "text+embedding", "probabilistic", _default("text+embedding"),
                   "QualityGapScorer(head=None): hashed TF-IDF of word 1-2 grams + normalised embedding, "
                   "LR(C=1); probabilistic labels"),
+        Candidate("default-text", "text", "probabilistic", _default("text"),
+                  "QualityGapScorer(features='text'): the default head without the embedding (no transformer at all)"),
         Candidate("default-cal", "text+embedding", "deterministic", _calibrated(_default("text+embedding")),
                   "CalibratedClassifierCV(isotonic, 3-fold) around the default head, deterministic labels"),
     ]
