@@ -76,7 +76,6 @@ def _inner_cv(seed: int) -> Any:
 
 def _lr_cv(seed: int) -> BaseEstimator:
     from sklearn.linear_model import LogisticRegressionCV
-
     from sklearn.model_selection import KFold
 
     return LogisticRegressionCV(Cs=[0.1, 1.0, 10.0], cv=KFold(3, shuffle=True, random_state=seed),
@@ -113,10 +112,9 @@ def _tfidf_lr(seed: int, C: float = 3.0) -> BaseEstimator:
 
 
 def _emb_tfidf_lr(seed: int, C: float = 1.0) -> BaseEstimator:
+    from hybrid_router.scorer import EMBEDDING_COLUMNS, TEXT_COLUMN
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
-
-    from hybrid_router.scorer import EMBEDDING_COLUMNS, TEXT_COLUMN
 
     columns = ColumnTransformer([("text", _tfidf(), TEXT_COLUMN), ("embedding", "passthrough", EMBEDDING_COLUMNS)])
     return Pipeline([("features", columns), ("lr", _lr(seed, C))])
@@ -124,13 +122,12 @@ def _emb_tfidf_lr(seed: int, C: float = 1.0) -> BaseEstimator:
 
 def _emb_tfidf_vocab_lr(seed: int) -> BaseEstimator:
     """The default head's layout with a vocabulary TF-IDF (word 1-2 grams, min_df 2) instead of hashing."""
+    from hybrid_router.scorer import EMBEDDING_COLUMNS, TEXT_COLUMN
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import Normalizer
-
-    from hybrid_router.scorer import EMBEDDING_COLUMNS, TEXT_COLUMN
 
     tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     columns = ColumnTransformer([("text", tfidf, TEXT_COLUMN), ("embedding", Normalizer(), EMBEDDING_COLUMNS)])
@@ -146,7 +143,6 @@ def _knn(seed: int) -> BaseEstimator:
 def _calibrated(make: Callable[[int], BaseEstimator]) -> Callable[[int], BaseEstimator]:
     def build(seed: int) -> BaseEstimator:
         from sklearn.calibration import CalibratedClassifierCV
-
         from sklearn.model_selection import KFold
 
         return CalibratedClassifierCV(make(seed), method="isotonic", cv=KFold(3, shuffle=True, random_state=seed))
@@ -211,7 +207,7 @@ class OnFeatures(RegressorMixin, BaseEstimator):
         self.router_tau = router_tau
         self.random_state = random_state
 
-    def fit(self, X: Any, y: np.ndarray) -> "OnFeatures":
+    def fit(self, X: Any, y: np.ndarray) -> OnFeatures:
         from hybrid_router.labels import make_labels
         from hybrid_router.scorer import QualityGapScorer
 
@@ -346,7 +342,7 @@ def write_section(path: Path, body: str) -> None:
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     block = f"{START}\n{body}\n{END}"
     if START in text and END in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.DOTALL)
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")

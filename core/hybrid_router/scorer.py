@@ -129,7 +129,7 @@ class QualityGapScorer(BaseEstimator):
         self.random_state = random_state
 
     # -- training ------------------------------------------------------------------------
-    def fit(self, queries: Sequence[str], q_small: Sequence[float], q_large: Sequence[float]) -> "QualityGapScorer":
+    def fit(self, queries: Sequence[str], q_small: Sequence[float], q_large: Sequence[float]) -> QualityGapScorer:
         """Make labels from the two models' scores and fit the head on the queries' features."""
         self._validate_params_()
         self.__dict__.pop("features_", None)  # a refit resolves the features from the parameters again
@@ -154,7 +154,7 @@ class QualityGapScorer(BaseEstimator):
         self.encoder_name_ = None if self.features_ == "text" else encoder_name(self.encoder)
         return self
 
-    def fit_features(self, X: Any, y: np.ndarray) -> "QualityGapScorer":
+    def fit_features(self, X: Any, y: np.ndarray) -> QualityGapScorer:
         """Fit the head on precomputed features and labels (evaluation reuses one embedding pass)."""
         self._validate_params_()
         self.__dict__.pop("features_", None)

@@ -2,12 +2,18 @@
 
 import numpy as np
 import pytest
+from hybrid_router import HybridRouter, QualityGapScorer, RouterConfig
+from hybrid_router.scorer import (
+    EMBEDDING_COLUMNS,
+    FEATURES,
+    TEXT_COLUMN,
+    default_head,
+    seed_mlp_head,
+)
+from hybrid_router.training import scorer_for
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.neural_network import MLPRegressor
 
-from hybrid_router import HybridRouter, QualityGapScorer, RouterConfig
-from hybrid_router.scorer import EMBEDDING_COLUMNS, FEATURES, TEXT_COLUMN, default_head, seed_mlp_head
-from hybrid_router.training import scorer_for
 from tests.fakes import HashingEncoder, synthetic_data
 
 HARD, EASY = "prove the integral theorem", "hello weather thanks"
@@ -98,9 +104,8 @@ def test_unknown_features_name_the_choices():
 
 
 def test_features_default_to_text_and_embedding_only_for_the_default_head(tmp_path):
-    from sklearn.linear_model import LogisticRegression
-
     from hybrid_router.persistence import read_manifest
+    from sklearn.linear_model import LogisticRegression
 
     queries, qs, ql = synthetic_data()
     default = QualityGapScorer(encoder=HashingEncoder(), cache_dir=False).fit(queries, qs, ql)
