@@ -127,6 +127,10 @@ def cmd_train(args: argparse.Namespace) -> int:
           + (f" ({result.train.skipped} skipped: a score missing)" if result.train.skipped else ""))
     print(f"small model: {r.small_model}   large model: {r.large_model}   threshold: {r.threshold:g}"
           f"   label mode: {config.router_mode}   head: {type(r.scorer.head_).__name__}")
+    if result.calibration is not None:
+        target = (f"at most {config.target_large_share:.0%} of calls to the large model" if config.target_large_share is not None
+                  else f"quality within {config.max_quality_drop:.1%} of large-only")
+        print(f"threshold {r.threshold:.4g} chosen on {len(result.calibration)} calibration queries for {target}")
     if result.held_out is not None:
         print(result.held_out.as_text())
     print(f"saved to {result.saved_to}")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,16 @@ class RouterConfig(_Strict):
     """What the head reads (default: "text+embedding" for the default head, "embedding" for the
     MLP). "text" needs no transformer at all: the fastest training, a little less accurate
     (BENCHMARKS.md)."""
+    target_large_share: float | None = Field(None, ge=0, le=1)
+    """When set, training chooses the threshold that sends this share of calls to the large model,
+    on a calibration slice of the training data (``calibration_size``); ``router_threshold`` is
+    then not used. A trained scorer's scores depend on the head and label mode, so a budget is a
+    steadier setting than a fixed threshold."""
+    max_quality_drop: float | None = Field(None, ge=0, lt=1)
+    """Alternative to ``target_large_share``: the smallest large-model share whose quality stays
+    within this relative drop of large-only (e.g. 0.01), chosen on the calibration slice."""
+    calibration_size: float = Field(0.2, gt=0, lt=1)
+    """Share of the training data held back to choose the threshold when a target is set."""
     encoder: str = DEFAULT_ENCODER
     """sentence-transformers model name or path used to embed queries."""
     cache_dir: str | None = None
@@ -150,6 +160,8 @@ class RouterConfig(_Strict):
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
+            if not loc:  # a rule across fields: its message says which
+                raise ConfigError(f"{where}{first['msg'].removeprefix('Value error, ')}") from exc
             raise ConfigError(f"{where}invalid value for '{loc}': {first['msg']}") from exc
         if source is not None:
             config.source_dir = Path(source).resolve().parent
@@ -191,6 +203,21 @@ class RouterConfig(_Strict):
         params.update(self.hparam or {})
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         return params
+
+    @model_validator(mode="after")
+    def _one_way_to_set_the_threshold(self) -> "RouterConfig":
+        if self.target_large_share is not None and self.max_quality_drop is not None:
+            raise ValueError("set target_large_share or max_quality_drop, not both: each chooses the threshold")
+        if self.calibrates() and "router_threshold" in self.model_fields_set:
+            raise ValueError(
+                "router_threshold is set together with a calibration target (target_large_share or "
+                "max_quality_drop); remove one: the target chooses the threshold at training time"
+            )
+        return self
+
+    def calibrates(self) -> bool:
+        """True when training chooses the threshold for a budget or a quality floor."""
+        return self.target_large_share is not None or self.max_quality_drop is not None
 
     def uses_seed_mlp(self) -> bool:
         """True when the config asks for the seed's MLP head (``head: mlp`` or an ``hparam`` block)."""

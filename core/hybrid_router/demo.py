@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 
+LARGE_SHARE_BUDGET = 0.3
 EXAMPLES = [
     "What is 2 + 3?",
     "Tom has 3 apples and buys 2 more. How many apples does he have?",
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from .data import RoutingDataset
+    from .evaluation import apgr
     from .router import HybridRouter
     from .scorer import QualityGapScorer
     from .training import HeldOutSummary
@@ -43,16 +45,23 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     data = RoutingDataset.from_file(path, decontaminate=True)
     train, test = data.split(test_size=0.2, random_state=0)
+    # A budget is set on data the scorer has not seen (a slice of the training part), never on the test part.
+    fit, calibration = train.split(test_size=0.2, random_state=0)
     print(f"data: {path} ({len(data)} queries after decontamination; small={data.small_model}, large={data.large_model})")
-    print(f"training on {len(train)} queries with all-MiniLM-L6-v2 embeddings, holding out {len(test)}")
-    router = HybridRouter.fit(train, QualityGapScorer(show_progress=True), threshold=0.5)
-    print(f"trained in {time.perf_counter() - start:.1f} s (head: {type(router.scorer.head_).__name__})\n")
+    print(f"training on {len(fit)} queries (default head: MiniLM embedding + word n-grams, probabilistic labels), "
+          f"calibrating on {len(calibration)}, holding out {len(test)}")
+    router = HybridRouter.fit(fit, QualityGapScorer(router_mode="probabilistic", show_progress=True))
+    print(f"trained in {time.perf_counter() - start:.1f} s")
+    point = router.calibrate(calibration, target_large_share=LARGE_SHARE_BUDGET)
+    print(f"calibrated to send at most {LARGE_SHARE_BUDGET:.0%} of calls to the large model: threshold {point['threshold']:.3f}\n")
 
     for d in router.decide_batch(EXAMPLES):
         short = d.query if len(d.query) <= 70 else d.query[:67] + "..."
-        print(f"{d.route:>5} -> {d.model_name:<40} score={d.score:.3f} threshold={d.threshold:.2f}  {short}")
-    print("\nheld-out summary at threshold 0.5:")
+        print(f"{d.route:>5} -> {d.model_name:<40} score={d.score:.3f} threshold={d.threshold:.3f}  {short}")
+    print(f"\nheld-out summary at threshold {router.threshold:.3f}:")
     print(HeldOutSummary.measure(router, test).as_text())
+    scores = router.score(test.queries)
+    print(f"APGR on the held-out queries: {apgr(scores, test.q_small, test.q_large):.3f} (random routing: 0.5)")
     print(f"\ndemo finished in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -52,6 +52,8 @@ class TrainingResult:
     saved_to: Path | None
     timings: dict[str, float] = field(default_factory=dict)
     held_out: HeldOutSummary | None = None
+    calibration: RoutingDataset | None = None
+    """The slice the threshold was chosen on, when the config sets a target."""
 
 
 def model_specs_for(config: RouterConfig) -> dict[str, ModelSpec]:
@@ -119,15 +121,25 @@ def train_from_config(config: RouterConfig, show_progress: bool = False, save: b
     timings["load data"] = time.perf_counter() - t0
 
     specs = model_specs_for(config)
+    fit_data, calibration = train, None
+    if config.calibrates():
+        # The threshold is chosen on rows the scorer did not see, and never on the test rows.
+        fit_data, calibration = train.split(config.calibration_size, config.random_state)
     t0 = time.perf_counter()
     router = HybridRouter.fit(
-        train,
+        fit_data,
         scorer_for(config, show_progress),
         threshold=config.router_threshold,
         small_spec=specs.get(train.small_model),
         large_spec=specs.get(train.large_model),
     )
     timings["embed + fit"] = time.perf_counter() - t0
+    if calibration is not None:
+        t0 = time.perf_counter()
+        router.calibrate(
+            calibration, target_large_share=config.target_large_share, max_quality_drop=config.max_quality_drop
+        )
+        timings["calibrate threshold"] = time.perf_counter() - t0
 
     held_out = None
     if test is not None and len(test):
@@ -141,4 +153,4 @@ def train_from_config(config: RouterConfig, show_progress: bool = False, save: b
         t0 = time.perf_counter()
         saved_to = router.save(save_path)
         timings["save"] = time.perf_counter() - t0
-    return TrainingResult(router, train, test, saved_to, timings, held_out)
+    return TrainingResult(router, fit_data, test, saved_to, timings, held_out, calibration)
