@@ -241,7 +241,7 @@ class ChatHybridRouter(BaseChatModel):
         return values
 
     @classmethod
-    def from_config(cls, config: Any, **kwargs: Any) -> "ChatHybridRouter":
+    def from_config(cls, config: Any, **kwargs: Any) -> ChatHybridRouter:
         """The routed chat model a ``hybrid-router`` config describes, in one line.
 
         ``config`` is a YAML path or a ``RouterConfig``: its trained router is loaded and its two

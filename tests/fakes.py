@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from hybrid_router import HybridRouter, QualityGapScorer
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
-
-from hybrid_router import HybridRouter, QualityGapScorer
 
 HARD_WORDS = ["prove", "theorem", "integral", "derive", "eigenvalue", "asymptotic", "lemma", "topology"]
 EASY_WORDS = ["hello", "capital", "weather", "thanks", "color", "name", "time", "hi"]

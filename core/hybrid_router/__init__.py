@@ -13,11 +13,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "HybridRouter",
-    "QualityGapScorer",
-    "RoutingDataset",
-    "RouterConfig",
-    "RoutingDecision",
     "ModelSpec",
+    "QualityGapScorer",
+    "RouterConfig",
+    "RoutingDataset",
+    "RoutingDecision",
 ]
 
 _WHERE = {

@@ -146,7 +146,9 @@ def cmd_infer(args: argparse.Namespace) -> int:
         raise CLIError("Give --query TEXT or --input FILE.")
     rows = [{"id": "1", "query": args.query}] if args.query is not None else read_queries(args.input)
     if not args.route_only:
-        from langchain_hybrid_router.cli_run import run_infer  # calls real models: needs the langchain extra
+        from langchain_hybrid_router.cli_run import (
+            run_infer,  # calls real models: needs the langchain extra
+        )
 
         return run_infer(args, config, rows)
     router, _ = load_router_for(config, args.model, args.trust_pickle)

@@ -137,7 +137,7 @@ class RouterConfig(_Strict):
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "RouterConfig":
+    def from_yaml(cls, path: str | Path) -> RouterConfig:
         """Read a YAML config (ours or LLMRouter's ``hybrid_llm.yaml``)."""
         path = Path(path)
         if not path.is_file():
@@ -151,7 +151,7 @@ class RouterConfig(_Strict):
         return cls.from_dict(raw, source=path)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any], source: str | Path | None = None) -> "RouterConfig":
+    def from_dict(cls, raw: dict[str, Any], source: str | Path | None = None) -> RouterConfig:
         """Validate a config mapping; errors name the key, the nearest valid key and the file."""
         where = f"{source}: " if source else ""
         _check_keys(raw, cls, where, prefix="")
@@ -205,7 +205,7 @@ class RouterConfig(_Strict):
         return params
 
     @model_validator(mode="after")
-    def _one_way_to_set_the_threshold(self) -> "RouterConfig":
+    def _one_way_to_set_the_threshold(self) -> RouterConfig:
         if self.target_large_share is not None and self.max_quality_drop is not None:
             raise ValueError("set target_large_share or max_quality_drop, not both: each chooses the threshold")
         if self.calibrates() and "router_threshold" in self.model_fields_set:

@@ -80,7 +80,7 @@ class RoutingDataset:
         model_specs: dict[str, Any] | None = None,
         split: str | None = None,
         decontaminate: bool = False,
-    ) -> "RoutingDataset":
+    ) -> RoutingDataset:
         """Load ``path`` (.jsonl, .json or .csv) and keep the small/large pair.
 
         When ``small_model``/``large_model`` are not given they are picked from
@@ -105,7 +105,7 @@ class RoutingDataset:
     @classmethod
     def from_records(
         cls, records: Iterable[dict[str, Any]], small_model: str, large_model: str, source: str = "<records>"
-    ) -> "RoutingDataset":
+    ) -> RoutingDataset:
         """Build from in-memory rows in any of the supported layouts."""
         rows = list(_parse_records(source, enumerate(records, start=1)))
         if not rows:
@@ -113,7 +113,7 @@ class RoutingDataset:
         return cls._from_rows(Path(source), rows, small_model, large_model)
 
     @classmethod
-    def _from_rows(cls, path: Path, rows: list[_Row], small: str, large: str) -> "RoutingDataset":
+    def _from_rows(cls, path: Path, rows: list[_Row], small: str, large: str) -> RoutingDataset:
         if small == large:
             raise DataError(f"{path}: small_model and large_model are both '{small}'; name two different models.")
         queries, qs, ql, meta, skipped = [], [], [], [], 0
@@ -137,7 +137,7 @@ class RoutingDataset:
         return cls(queries, np.array(qs), np.array(ql), small, large, meta, str(path), skipped)
 
     # -- views ---------------------------------------------------------------------------
-    def subset(self, index: Sequence[int] | np.ndarray) -> "RoutingDataset":
+    def subset(self, index: Sequence[int] | np.ndarray) -> RoutingDataset:
         """Rows at ``index`` (for splits and cross-validation)."""
         index = np.asarray(index, dtype=int)
         return RoutingDataset(
@@ -150,7 +150,7 @@ class RoutingDataset:
             self.source,
         )
 
-    def split(self, test_size: float = 0.2, random_state: int = 0) -> tuple["RoutingDataset", "RoutingDataset"]:
+    def split(self, test_size: float = 0.2, random_state: int = 0) -> tuple[RoutingDataset, RoutingDataset]:
         """Train/test split; uses the file's own ``split`` field when it has both values.
 
         Duplicated query strings stay on one side so the test score is not inflated.

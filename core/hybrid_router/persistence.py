@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,13 +40,13 @@ class ModelFileError(ValueError):
     """A model file that cannot be loaded safely or does not fit the encoder given."""
 
 
-def manifest_of(router: "HybridRouter") -> dict[str, Any]:
+def manifest_of(router: HybridRouter) -> dict[str, Any]:
     scorer = router.scorer
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "encoder": getattr(scorer, "encoder_name_", encoder_name(scorer.encoder)),
         "embedding_dim": getattr(scorer, "n_embedding_dims_", None),
         "features": getattr(scorer, "features_", None) or scorer.features,
@@ -88,7 +88,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def save_router(router: "HybridRouter", path: Path) -> Path:
+def save_router(router: HybridRouter, path: Path) -> Path:
     manifest = manifest_of(router)
     if path.suffix == ".pkl":
         import joblib
@@ -127,7 +127,7 @@ def _check_trusted(path: Path, trusted: Sequence[str]) -> list[str]:
     return list(untrusted)
 
 
-def load_router(path: Path, trust_pickle: bool = False, encoder: Any = None, trusted: Sequence[str] = ()) -> "HybridRouter":
+def load_router(path: Path, trust_pickle: bool = False, encoder: Any = None, trusted: Sequence[str] = ()) -> HybridRouter:
     from .router import HybridRouter
 
     if not path.is_file():

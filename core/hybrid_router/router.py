@@ -146,12 +146,12 @@ class HybridRouter:
     @classmethod
     def fit(
         cls,
-        dataset: "RoutingDataset",
+        dataset: RoutingDataset,
         scorer: QualityGapScorer | None = None,
         threshold: float = 0.5,
         small_spec: ModelSpec | None = None,
         large_spec: ModelSpec | None = None,
-    ) -> "HybridRouter":
+    ) -> HybridRouter:
         """Train a router on a ``RoutingDataset``; records the data's hash and size."""
         scorer = scorer if scorer is not None else QualityGapScorer()
         source = dataset.source or "<data>"
@@ -167,7 +167,7 @@ class HybridRouter:
     @classmethod
     def from_config(
         cls, config: RouterConfig, train: bool | None = None, show_progress: bool = False, trust_pickle: bool = False
-    ) -> "HybridRouter":
+    ) -> HybridRouter:
         """Load the model at ``model_path.load_model_path`` if it exists, else train per the config.
 
         ``train=True`` always trains (and saves to ``save_model_path`` when set).
@@ -186,7 +186,7 @@ class HybridRouter:
         return train_from_config(config, show_progress=show_progress).router
 
     @classmethod
-    def from_yaml(cls, path: str | Path, train: bool | None = None, trust_pickle: bool = False) -> "HybridRouter":
+    def from_yaml(cls, path: str | Path, train: bool | None = None, trust_pickle: bool = False) -> HybridRouter:
         """``from_config(RouterConfig.from_yaml(path))``."""
         return cls.from_config(RouterConfig.from_yaml(path), train=train, trust_pickle=trust_pickle)
 
@@ -204,7 +204,7 @@ class HybridRouter:
     @classmethod
     def load(
         cls, path: str | Path, trust_pickle: bool = False, encoder: Any = None, trusted: Sequence[str] = ()
-    ) -> "HybridRouter":
+    ) -> HybridRouter:
         """Read a router written by ``save``.
 
         A ``.pkl`` file runs code when unpickled, so it needs ``trust_pickle=True``. ``encoder``
@@ -217,7 +217,7 @@ class HybridRouter:
     # -- calibration ---------------------------------------------------------------------
     def calibrate(
         self,
-        dataset: "RoutingDataset",
+        dataset: RoutingDataset,
         target_large_share: float | None = None,
         max_quality_drop: float | None = None,
         save_to: str | Path | None = None,

@@ -29,7 +29,7 @@ class HeldOutSummary:
     large_only_quality: float
 
     @classmethod
-    def measure(cls, router: HybridRouter, data: RoutingDataset) -> "HeldOutSummary":
+    def measure(cls, router: HybridRouter, data: RoutingDataset) -> HeldOutSummary:
         scores = router.score(data.queries)
         small = scores >= router.threshold
         routed = np.where(small, data.q_small, data.q_large)

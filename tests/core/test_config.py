@@ -1,6 +1,6 @@
 import pytest
-
 from hybrid_router.config import ConfigError, RouterConfig, load_model_specs, pick_pair
+
 from tests.conftest import ROOT
 
 

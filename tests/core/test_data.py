@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-
 from hybrid_router.data import DataError, RoutingDataset
 
 

@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from hybrid_router import HybridRouter, QualityGapScorer, RoutingDataset
 from hybrid_router.cli import main as cli_main
 

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from hybrid_router.labels import (
     deterministic_labels,
     find_t_star,

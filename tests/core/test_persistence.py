@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
-
-import hybrid_router.persistence as persistence
-from hybrid_router import HybridRouter
+from hybrid_router import HybridRouter, persistence
 from hybrid_router.persistence import ModelFileError, read_manifest
+
 from tests.fakes import HashingEncoder, make_router
 
 QUERIES = ["prove the theorem", "hello weather", "derive the integral", "what time is it"]
@@ -80,8 +79,7 @@ def test_not_a_model_file(tmp_path):
 
 @pytest.mark.parametrize("config_threshold, expected", [(None, 0.37), (0.6, 0.6)])
 def test_from_config_keeps_saved_threshold_unless_config_sets_one(tmp_path, monkeypatch, config_threshold, expected):
-    import hybrid_router.encoders as encoders
-    from hybrid_router import RouterConfig
+    from hybrid_router import RouterConfig, encoders
 
     encoder = HashingEncoder()
     monkeypatch.setitem(encoders._ENCODERS, encoder.name, encoder)

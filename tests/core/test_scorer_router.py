@@ -3,12 +3,12 @@ import threading
 
 import numpy as np
 import pytest
+from hybrid_router import HybridRouter, QualityGapScorer, RoutingDataset
+from hybrid_router.encoders import embed
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from hybrid_router import HybridRouter, QualityGapScorer, RoutingDataset
-from hybrid_router.encoders import embed
 from tests.fakes import HashingEncoder, make_router, make_scorer, synthetic_data
 
 
