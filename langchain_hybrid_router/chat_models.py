@@ -304,7 +304,23 @@ class ChatHybridRouter(BaseChatModel):
 
     # -- deciding ------------------------------------------------------------------------------------
     def _forced(self, kwargs: dict[str, Any], text: str) -> RoutingDecision | None:
-        """A decision forced by a ``model=`` call kwarg naming one of the two models."""
+        """A decision given with the call: ``routing_decision=`` or a ``model=`` naming one of the two models.
+
+        ``routing_decision`` is a ``RoutingDecision`` made beforehand, typically by
+        ``router.decide_batch`` over many queries at once (one vectorised encoding pass instead
+        of one per call); it is used as is, score included.
+        """
+        given = kwargs.pop("routing_decision", None)
+        if given is not None:
+            if not isinstance(given, RoutingDecision):
+                raise TypeError(f"routing_decision must be a RoutingDecision (from router.decide/decide_batch), got {type(given).__name__}.")
+            if (given.small_model, given.large_model) != (self.router.small_model, self.router.large_model):
+                raise ValueError(
+                    f"routing_decision is for the pair {given.small_model!r}/{given.large_model!r}, but this router "
+                    f"routes between {self.router.small_model!r} and {self.router.large_model!r}; decide with this router."
+                )
+            kwargs.pop("model", None)
+            return given
         model = kwargs.pop("model", None)
         if model is None or model == self.model_name:
             return None

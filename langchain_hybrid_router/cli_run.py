@@ -22,13 +22,15 @@ from hybrid_router.config import ModelSpec, RouterConfig
 from .models import ModelPair, estimate_cost, load_pair_models, model_pair
 
 if TYPE_CHECKING:
-    from hybrid_router import HybridRouter
+    from hybrid_router import HybridRouter, RoutingDecision
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
     from rich.console import Console
 
 EXIT_FAILED_CALLS = 1
 EXIT_INTERRUPTED = 130
+DECIDE_CHUNK = 256
+"""Queries routed together by ``infer`` (one encoding pass) before their calls are made."""
 
 
 # -- shared set-up and cost accounting --------------------------------------------------------
@@ -180,10 +182,10 @@ async def _run_all(
     semaphore = asyncio.Semaphore(concurrency)
     bar = tqdm(total=len(rows), unit="query", disable=not progress, file=sys.stderr)
 
-    async def one(row: dict[str, Any]) -> None:
+    async def one(row: dict[str, Any], decision: RoutingDecision | None) -> None:
         async with semaphore:
             try:
-                message = await chat.ainvoke(row["query"])
+                message = await chat.ainvoke(row["query"], routing_decision=decision)
             except Exception as exc:  # noqa: BLE001 - recorded, and the run goes on
                 record = await _failed_record(router, tally.pair, row, exc)
                 tally.failed += 1
@@ -192,9 +194,21 @@ async def _run_all(
         sink.write(record)
         bar.update(1)
 
+    # Decide a chunk of queries at a time in a worker thread (one vectorised encoding pass rather
+    # than one per call); the calls of a chunk start while the next chunk is being decided.
+    tasks: list[asyncio.Task[None]] = []
     try:
-        await asyncio.gather(*(one(row) for row in rows))
+        for start in range(0, len(rows), DECIDE_CHUNK):
+            part = rows[start : start + DECIDE_CHUNK]
+            try:
+                decisions: list[Any] = await asyncio.to_thread(router.decide_batch, [r["query"] for r in part])
+            except Exception:  # noqa: BLE001 - each call then routes itself and records its own error
+                decisions = [None] * len(part)
+            tasks.extend(asyncio.create_task(one(row, d)) for row, d in zip(part, decisions))
+        await asyncio.gather(*tasks)
     finally:
+        for task in tasks:
+            task.cancel()
         bar.close()
 
 

@@ -156,3 +156,27 @@ def test_fallback_answers_with_the_other_model_and_says_so(tmp_path, config):
     assert moved and all(r["route"] == "large" and r["answer"].startswith("large #1") for r in moved)
     assert all("provider refused" in r["fallback_error"] for r in moved)
     assert all(r["error"] is None for r in records)
+
+
+def test_queries_are_routed_in_one_batch_not_one_encoding_per_call(config, tmp_path, monkeypatch):
+    batches: list[int] = []
+    singles: list[str] = []
+    decide_batch = HybridRouter.decide_batch
+
+    def counting_batch(self, queries):
+        batches.append(len(queries))
+        return decide_batch(self, queries)
+
+    async def no_single(self, query):
+        singles.append(query)
+        raise AssertionError("infer should not route queries one by one")
+
+    monkeypatch.setattr(HybridRouter, "decide_batch", counting_batch)
+    monkeypatch.setattr(HybridRouter, "adecide", no_single)
+    out = tmp_path / "out.jsonl"
+    assert cli_main(["infer", "--config", str(config), "--input", str(_input(tmp_path)), "--output", str(out),
+                     "--concurrency", "4"]) == 0
+    assert batches == [len(QUERIES)] and singles == []
+    router = _router(tmp_path)
+    for rec in _records(out):
+        assert rec["router_score"] == pytest.approx(router.decide(rec["query"]).score, abs=1e-6)

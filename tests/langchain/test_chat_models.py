@@ -254,3 +254,24 @@ async def test_child_nests_under_the_router_inside_a_chain_with_bound_tools(chat
     router_start, child_start = rec.starts
     assert child_start["parent"] == router_start["run_id"]
     assert "hybrid_router:small" in child_start["tags"]
+
+
+def test_a_decision_made_beforehand_is_used_as_is(router, small, large, monkeypatch):
+    chat = ChatHybridRouter(router=router, small=small, large=large)
+    decisions = router.decide_batch(["hello weather", "prove the theorem"])
+    monkeypatch.setattr(type(router), "decide", lambda self, q: pytest.fail("the router was asked again"))
+    for text, decision in zip(["hello weather", "prove the theorem"], decisions):
+        message = chat.invoke(text, routing_decision=decision)
+        assert message.response_metadata["route"] == decision.route
+        assert message.response_metadata["router_score"] == pytest.approx(decision.score)
+
+
+def test_a_decision_for_another_pair_or_of_another_type_is_refused(router, small, large):
+    from tests.fakes import make_router
+
+    chat = ChatHybridRouter(router=router, small=small, large=large)
+    other = make_router(small_model="a", large_model="b").decide("hello")
+    with pytest.raises(ValueError, match="decide with this router"):
+        chat.invoke("hello", routing_decision=other)
+    with pytest.raises(TypeError, match="RoutingDecision"):
+        chat.invoke("hello", routing_decision={"route": "small"})
