@@ -113,8 +113,22 @@ def _quiet_weight_loading() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-_ENCODERS: dict[str, SentenceTransformerEncoder] = {}
+_ENCODERS: dict[str, Encoder] = {}
 _ENCODERS_LOCK = threading.Lock()
+
+
+def register_encoder(name: str, encoder: Encoder) -> None:
+    """Make ``name`` resolve to ``encoder`` in this process.
+
+    A saved router records its encoder by name; loading it (``HybridRouter.load``, ``from_yaml``,
+    the CLI) looks the name up here before trying sentence-transformers. Register a custom
+    encoder (a LangChain ``Embeddings`` or LlamaIndex ``BaseEmbedding`` adapter, a fine-tuned
+    model) under the name it was saved with, and routers trained on it load anywhere in the process.
+    """
+    if not callable(getattr(encoder, "encode", None)):
+        raise TypeError(f"encoder must have encode(list[str]) -> ndarray, got {type(encoder).__name__}.")
+    with _ENCODERS_LOCK:
+        _ENCODERS[name] = encoder
 
 
 def get_encoder(encoder: str | Encoder | None = None) -> Encoder:

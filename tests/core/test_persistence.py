@@ -3,7 +3,7 @@ import pytest
 from hybrid_router import HybridRouter, persistence
 from hybrid_router.persistence import ModelFileError, read_manifest
 
-from tests.fakes import HashingEncoder, make_router
+from tests.fakes import HashingEncoder, make_router, make_scorer
 
 QUERIES = ["prove the theorem", "hello weather", "derive the integral", "what time is it"]
 
@@ -90,3 +90,20 @@ def test_from_config_keeps_saved_threshold_unless_config_sets_one(tmp_path, monk
     (tmp_path / "c.yaml").write_text("\n".join(lines) + "\n")
     router = HybridRouter.from_config(RouterConfig.from_yaml(tmp_path / "c.yaml"), train=False)
     assert router.threshold == expected
+
+
+def test_register_encoder_lets_a_router_saved_with_a_custom_encoder_load_by_name(tmp_path):
+    from hybrid_router.encoders import _ENCODERS, register_encoder
+
+    encoder = HashingEncoder(64)
+    encoder.name = "my-org/custom-hashing"  # a name sentence-transformers cannot load offline
+    router = HybridRouter(make_scorer(encoder))
+    path = router.save(tmp_path / "router.skops")
+    try:
+        register_encoder("my-org/custom-hashing", encoder)
+        loaded = HybridRouter.load(path)
+        assert np.allclose(loaded.score(QUERIES), router.score(QUERIES))
+    finally:
+        _ENCODERS.pop("my-org/custom-hashing", None)
+    with pytest.raises(TypeError, match="encode"):
+        register_encoder("x", object())
