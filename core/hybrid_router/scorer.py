@@ -139,23 +139,21 @@ class QualityGapScorer(BaseEstimator):
         if not (len(queries) == len(q_small) == len(q_large)):
             raise ValueError(f"queries ({len(queries)}), q_small ({len(q_small)}) and q_large ({len(q_large)}) differ in length.")
         y = make_labels(q_small, q_large, self.router_mode, self.router_tau)
-        self.t_star_ = find_t_star(q_small, q_large) if self.router_mode == "transformed" else 0.0
         if np.ptp(y) == 0:
             raise ValueError(
                 f"All {len(y)} training labels are {y[0]:g} ({self.router_mode} mode): the small model is "
                 f"{'always' if y[0] >= 0.5 else 'never'} good enough here, so there is nothing to learn. "
                 "Use more or more varied data, or another router_mode."
             )
-        X = self.features_for(queries, training=True)
-        self.head_ = self._fit_head(X, y)
-        self.label_mean_ = float(np.mean(y))
-        self.n_train_ = len(queries)
-        self.features_ = self.resolved_features()
-        self.encoder_name_ = None if self.features_ == "text" else encoder_name(self.encoder)
+        self.fit_features(self.features_for(queries, training=True), y)
+        self.t_star_ = find_t_star(q_small, q_large) if self.router_mode == "transformed" else 0.0
         return self
 
     def fit_features(self, X: Any, y: np.ndarray) -> QualityGapScorer:
-        """Fit the head on precomputed features and labels (evaluation reuses one embedding pass)."""
+        """Fit the head on precomputed features and labels (evaluation reuses one embedding pass).
+
+        ``fit`` ends here too, then records the label mode's ``t_star_``, which needs the raw scores.
+        """
         self._validate_params_()
         self.__dict__.pop("features_", None)
         self.head_ = self._fit_head(X, np.asarray(y, float))
