@@ -40,10 +40,6 @@ class _Totals:
     large_only_cost: float = 0.0
 
 
-def _cost(prices: Prices, input_tokens: int, output_tokens: int) -> float:
-    return (prices[0] * input_tokens + prices[1] * output_tokens) / 1_000_000
-
-
 class HybridRouterCallbackHandler(BaseCallbackHandler):
     """Counts calls, tokens and estimated cost per route, and the saving against large-only.
 
@@ -66,9 +62,9 @@ class HybridRouterCallbackHandler(BaseCallbackHandler):
         for name, prices in (("small_prices", small_prices), ("large_prices", large_prices)):
             if len(prices) != 2 or any(float(p) < 0 for p in prices):
                 raise ValueError(f"{name} must be (input, output) USD per 1M tokens, both >= 0; got {prices!r}.")
-        self.prices: dict[str, Prices] = {
-            "small": (float(small_prices[0]), float(small_prices[1])),
-            "large": (float(large_prices[0]), float(large_prices[1])),
+        self._specs = {
+            route: ModelSpec(name=route, input_cost_per_1m=float(p[0]), output_cost_per_1m=float(p[1]))
+            for route, p in (("small", small_prices), ("large", large_prices))
         }
         self._lock = threading.Lock()
         self._totals = _Totals()
@@ -81,6 +77,11 @@ class HybridRouterCallbackHandler(BaseCallbackHandler):
             return (spec.input_cost_per_1m, spec.output_cost_per_1m)
 
         return cls(small_prices=prices(router.small_spec), large_prices=prices(router.large_spec))
+
+    @property
+    def prices(self) -> dict[str, Prices]:
+        """(input, output) USD per 1M tokens for each route."""
+        return {route: (s.input_cost_per_1m, s.output_cost_per_1m) for route, s in self._specs.items()}
 
     def reset(self) -> None:
         with self._lock:
@@ -102,9 +103,9 @@ class HybridRouterCallbackHandler(BaseCallbackHandler):
                     stats.calls += 1
                     stats.input_tokens += tokens_in
                     stats.output_tokens += tokens_out
-                    stats.cost += _cost(self.prices[route], tokens_in, tokens_out)
+                    stats.cost += self._specs[route].cost(tokens_in, tokens_out)
                     stats.fallbacks += int("fallback_from" in meta)
-                    self._totals.large_only_cost += _cost(self.prices["large"], tokens_in, tokens_out)
+                    self._totals.large_only_cost += self._specs["large"].cost(tokens_in, tokens_out)
 
     def report(self) -> dict[str, Any]:
         """Calls, tokens and cost per route; total cost, large-only cost, saving and its share."""

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from hybrid_router.cli import CLIError, load_router_for
 from hybrid_router.config import ModelSpec, RouterConfig
 
-from .models import ModelPair, estimate_cost, load_pair_models, model_pair
+from .models import ModelPair, load_pair_models, model_pair
 
 if TYPE_CHECKING:
     from hybrid_router import HybridRouter, RoutingDecision
@@ -67,9 +67,9 @@ class CostTally:
         n_in, n_out = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
         self.tokens[route][0] += n_in
         self.tokens[route][1] += n_out
-        cost = estimate_cost(self.pair.spec_for(route), n_in, n_out)
+        cost = self.pair.spec_for(route).cost(n_in, n_out)
         self.cost[route] += cost
-        self.large_only += estimate_cost(self.pair.large, n_in, n_out)
+        self.large_only += self.pair.large.cost(n_in, n_out)
         return cost
 
     @property

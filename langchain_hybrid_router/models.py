@@ -193,11 +193,6 @@ def model_pair(
     )
 
 
-def estimate_cost(spec: ModelSpec, input_tokens: int, output_tokens: int) -> float:
-    """USD for one call at the spec's per-1M-token prices."""
-    return (input_tokens * spec.input_cost_per_1m + output_tokens * spec.output_cost_per_1m) / 1e6
-
-
 def load_pair_models(
     pair: ModelPair, factory: ChatModelFactory | None = None, roles: tuple[str, ...] = ("small", "large")
 ) -> dict[str, BaseChatModel]:

@@ -48,6 +48,10 @@ class ModelSpec(_Strict):
     size: str | None = None
     """Parameter count as LLMRouter writes it ("7B"); used to pick the pair when costs tie."""
 
+    def cost(self, input_tokens: float, output_tokens: float) -> float:
+        """USD for a call (or a mean query) of this many tokens, at this model's per-1M prices."""
+        return (input_tokens * self.input_cost_per_1m + output_tokens * self.output_cost_per_1m) / 1e6
+
 
 class ModelPathConfig(_Strict):
     """Where the trained router is written and read (LLMRouter's ``model_path`` block)."""

@@ -269,14 +269,11 @@ def estimated_cost_per_1k(
     """
     if tokens_in < 0 or tokens_out < 0:
         raise ValueError(f"Token counts must be >= 0, got tokens_in={tokens_in}, tokens_out={tokens_out}.")
-
-    def per_query(spec: ModelSpec) -> float:
-        return (tokens_in * spec.input_cost_per_1m + tokens_out * spec.output_cost_per_1m) / 1e6
-
     share = np.asarray(large_share, dtype=float)
     if np.any((share < 0) | (share > 1)):
         raise ValueError(f"large_share must be in [0, 1], got {large_share}.")
-    cost = 1000.0 * ((1.0 - share) * per_query(small_spec) + share * per_query(large_spec))
+    small, large = small_spec.cost(tokens_in, tokens_out), large_spec.cost(tokens_in, tokens_out)
+    cost = 1000.0 * ((1.0 - share) * small + share * large)
     return float(cost) if cost.ndim == 0 else cost
 
 

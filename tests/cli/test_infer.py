@@ -14,7 +14,6 @@ import pytest
 from hybrid_router import HybridRouter, ModelSpec
 from hybrid_router.cli import main as cli_main
 
-from langchain_hybrid_router.models import estimate_cost
 from tests.cli import fakes
 from tests.cli.conftest import write_config
 
@@ -53,7 +52,7 @@ def test_records_carry_answer_route_score_usage_and_cost(config, tmp_path, capsy
         assert rec["answer"] == f"{decision.route} #1: {query}" and rec["model"] == f"fake:{decision.route}"
         usage = rec["usage"]
         assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
-        expected = estimate_cost(prices[decision.route], usage["input_tokens"], usage["output_tokens"])
+        expected = prices[decision.route].cost(usage["input_tokens"], usage["output_tokens"])
         assert rec["cost_usd"] == pytest.approx(expected, rel=1e-6)
     assert {r["route"] for r in records.values()} == {"small", "large"}
     assert "answered 12 of 12" in capsys.readouterr().out

@@ -13,7 +13,6 @@ from langchain_hybrid_router.models import (
     build_chat_router,
     chat_router_from_config,
     check_model_string,
-    estimate_cost,
     load_chat_model,
     model_pair,
 )
@@ -74,12 +73,6 @@ def test_missing_model_string_names_the_config_key(tmp_path, monkeypatch):
     monkeypatch.setenv("HYBRID_ROUTER_MODEL_FACTORY", fakes.FACTORY)
     with pytest.raises(ModelSetupError, match=r"small_model\.model"):
         chat_router_from_config(tmp_path / "c.yaml")
-
-
-def test_estimate_cost_is_per_million_tokens():
-    spec = ModelSpec(name="m", input_cost_per_1m=2.0, output_cost_per_1m=8.0)
-    assert estimate_cost(spec, 1_000_000, 0) == pytest.approx(2.0)
-    assert estimate_cost(spec, 500, 250) == pytest.approx((500 * 2 + 250 * 8) / 1e6)
 
 
 async def test_one_liner_builds_a_routed_chat_model(config):

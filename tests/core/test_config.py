@@ -68,3 +68,11 @@ def test_pair_picked_by_cost_then_size(shared_data):
     assert small.name == "gemma-2-9b-it"  # cheapest (0.1 + 0.1)
     assert large.name == "llama3-chatqa-1.5-70b"  # 0.9 + 0.9 ties with nemotron-51b; larger wins
     assert large.input_cost_per_1m == 0.9
+
+
+def test_model_cost_is_per_million_tokens():
+    from hybrid_router import ModelSpec
+
+    spec = ModelSpec(name="m", input_cost_per_1m=2.0, output_cost_per_1m=8.0)
+    assert spec.cost(1_000_000, 0) == pytest.approx(2.0)
+    assert spec.cost(500, 250) == pytest.approx((500 * 2 + 250 * 8) / 1e6)
