@@ -26,13 +26,10 @@ from sklearn.base import BaseEstimator
 
 from .cli import CLIError, _config, load_router_for
 from .config import ModelSpec, RouterConfig
-from .data import RoutingDataset
+from .data import CONTAMINATION_FLAG, RoutingDataset, is_contaminated
 from .evaluation import DEFAULT_TOKENS_IN, DEFAULT_TOKENS_OUT, CostModel, EvaluationReport, evaluate
 
 logger = logging.getLogger(__name__)
-
-CONTAMINATION_FLAG = "routellm_contaminated"
-
 
 # -- data ------------------------------------------------------------------------------------
 
@@ -44,12 +41,6 @@ class EvalData:
     data: RoutingDataset
     notes: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
-
-
-def decontaminate(data: RoutingDataset) -> tuple[RoutingDataset, int]:
-    """Drop rows marked ``extra.routellm_contaminated``; returns the rest and how many were dropped."""
-    keep = [i for i, m in enumerate(data.meta) if not (m.get("extra") or {}).get(CONTAMINATION_FLAG)]
-    return data.subset(keep), len(data) - len(keep)
 
 
 def concat(a: RoutingDataset, b: RoutingDataset | None) -> RoutingDataset:
@@ -93,7 +84,7 @@ def load_eval_data(
                 where += " (the whole file: it has no 'test' split)"
         dropped = None
         if want_decontaminate or config.decontaminate:
-            data, dropped = decontaminate(data)
+            data, dropped = data.decontaminated()
             notes.append(f"decontaminated: dropped {dropped} rows marked extra.{CONTAMINATION_FLAG}")
         return EvalData(data, [f"data: {where}"] + notes, {"data": where, "contaminated_rows_dropped": dropped})
 
@@ -114,7 +105,7 @@ def load_eval_data(
         notes.append(f"decontaminated: dropped {dropped} rows marked extra.{CONTAMINATION_FLAG} from the data "
                      "before splitting (config: decontaminate: true)")
     elif want_decontaminate:
-        data, dropped = decontaminate(data)
+        data, dropped = data.decontaminated()
         notes.append(f"decontaminated: dropped {dropped} rows marked extra.{CONTAMINATION_FLAG}")
     return EvalData(data, [f"data: {where}"] + notes, {"data": where, "contaminated_rows_dropped": dropped})
 
@@ -126,7 +117,7 @@ def _flagged_in_config_data(config: RouterConfig, small: str, large: str) -> int
     flagged = 0
     for path in paths:
         raw = RoutingDataset.from_file(path, small_model=small, large_model=large)
-        flagged += sum(1 for m in raw.meta if (m.get("extra") or {}).get(CONTAMINATION_FLAG))
+        flagged += sum(1 for m in raw.meta if is_contaminated(m))
     return flagged
 
 

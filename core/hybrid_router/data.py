@@ -27,6 +27,14 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+CONTAMINATION_FLAG = "routellm_contaminated"
+"""Key under a row's ``extra`` marking prompts RouteLLM trained on (drop them to compare with it)."""
+
+
+def is_contaminated(meta: dict[str, Any]) -> bool:
+    """True for a row marked ``extra.routellm_contaminated``."""
+    return bool((meta.get("extra") or {}).get(CONTAMINATION_FLAG))
+
 
 class DataError(ValueError):
     """Routing data that cannot be used; the message names the file and line."""
@@ -97,8 +105,8 @@ class RoutingDataset:
                 raise DataError(f"{path}: no rows with split == '{split}'.")
         if decontaminate:
             before = len(rows)
-            rows = [r for r in rows if not (r.meta.get("extra") or {}).get("routellm_contaminated")]
-            logger.info("%s: dropped %d rows marked routellm_contaminated", path, before - len(rows))
+            rows = [r for r in rows if not is_contaminated(r.meta)]
+            logger.info("%s: dropped %d rows marked %s", path, before - len(rows), CONTAMINATION_FLAG)
         small_model, large_model = _resolve_pair(path, rows, small_model, large_model, model_specs)
         return cls._from_rows(path, rows, small_model, large_model)
 
@@ -149,6 +157,11 @@ class RoutingDataset:
             [self.meta[i] for i in index],
             self.source,
         )
+
+    def decontaminated(self) -> tuple[RoutingDataset, int]:
+        """The rows not marked ``extra.routellm_contaminated``, and how many were dropped."""
+        keep = [i for i, m in enumerate(self.meta) if not is_contaminated(m)]
+        return self.subset(keep), len(self) - len(keep)
 
     def split(self, test_size: float = 0.2, random_state: int = 0) -> tuple[RoutingDataset, RoutingDataset]:
         """Train/test split; uses the file's own ``split`` field when it has both values.
