@@ -194,13 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_late_commands(sub: Any) -> None:
-    """Commands whose modules are optional at this point of the build (evaluate, calibrate, chat)."""
-    try:
-        from .cli_eval import add_commands as add_eval
-    except ImportError:
-        add_eval = None
-    if add_eval:
-        add_eval(sub)
+    """``evaluate`` and ``calibrate`` (core), and ``chat`` when the LangChain extra is installed."""
+    from .cli_eval import add_commands as add_eval
+
+    add_eval(sub)
     try:
         from langchain_hybrid_router.cli_run import add_commands as add_chat
     except ImportError:
