@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .config import ConfigError, ModelSpec, RouterConfig, load_model_specs
 from .data import RoutingDataset
+from .evaluation import operating_point
 from .router import HybridRouter
 from .scorer import QualityGapScorer, seed_mlp_head
 
@@ -30,10 +29,8 @@ class HeldOutSummary:
 
     @classmethod
     def measure(cls, router: HybridRouter, data: RoutingDataset) -> HeldOutSummary:
-        scores = router.score(data.queries)
-        small = scores >= router.threshold
-        routed = np.where(small, data.q_small, data.q_large)
-        return cls(len(data), float(1 - small.mean()), float(routed.mean()), float(data.q_small.mean()), float(data.q_large.mean()))
+        point = operating_point(router.score(data.queries), data.q_small, data.q_large, router.threshold)
+        return cls(len(data), point["large_share"], point["quality"], float(data.q_small.mean()), float(data.q_large.mean()))
 
     def as_text(self) -> str:
         return (
