@@ -187,7 +187,7 @@ async def _run_all(
             try:
                 message = await chat.ainvoke(row["query"], routing_decision=decision)
             except Exception as exc:  # noqa: BLE001 - recorded, and the run goes on
-                record = await _failed_record(router, tally.pair, row, exc)
+                record = await _failed_record(router, tally.pair, row, exc, decision)
                 tally.failed += 1
             else:
                 record = _answer_record(tally, row, message)
@@ -228,10 +228,10 @@ def _answer_record(tally: CostTally, row: dict[str, Any], message: BaseMessage) 
 
 
 async def _failed_record(
-    router: HybridRouter, pair: ModelPair, row: dict[str, Any], exc: Exception
+    router: HybridRouter, pair: ModelPair, row: dict[str, Any], exc: Exception, decision: RoutingDecision | None
 ) -> dict[str, Any]:
     try:  # where the call went, for the record (the routed call does not say when it fails)
-        d = await router.adecide(row["query"])
+        d = decision if decision is not None else await router.adecide(row["query"])
         where = {"route": d.route, "model_name": d.model_name, "model": pair.spec_for(d.route).model,
                  "router_score": d.score, "router_threshold": d.threshold}
     except Exception:  # noqa: BLE001 - the router itself failed: the error below says why
